@@ -1,0 +1,26 @@
+// Domain, ports and use cases of direct uploads; no I/O technology lives here.
+export * from './errors.js';
+export * from './policy.js';
+export * from './domain/image-types.js';
+export * from './domain/keys.js';
+export * from './domain/filename.js';
+export * from './domain/cursor.js';
+export * from './domain/upload.js';
+export type * from './ports/storage.js';
+export type * from './ports/direct-upload-signer.js';
+export type * from './ports/url-resolver.js';
+export type * from './ports/rate-limiter.js';
+export type * from './ports/authorizer.js';
+export type * from './ports/image-processor.js';
+export type * from './ports/metadata-store.js';
+export * from './use-cases/create-upload.js';
+export * from './use-cases/complete-upload.js';
+export * from './use-cases/get-image.js';
+export * from './use-cases/list-images.js';
+export * from './use-cases/delete-image.js';
+export * from './use-cases/sweep.js';
+export * from './use-cases/check-readiness.js';
+export * from './use-cases/image-view.js';
+export * from './use-cases/sha256.js';
+export * from './memory/memory-storage.js';
+export * from './memory/memory-metadata-store.js';

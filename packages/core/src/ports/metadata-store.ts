@@ -1,0 +1,26 @@
+// MetadataStore port: upload records, with compare-and-set state changes.
+import type { Position } from '../domain/cursor.js';
+import type { ExpectedState, RecordChanges, UploadRecord } from '../domain/upload.js';
+
+export interface MetadataStore {
+  /** Throws when the id exists already. */
+  insertUpload(record: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | null>;
+  /** Uploads of the owner still `pending` or `processing` and not past their expiry. */
+  countPending(owner: string, now: Date): Promise<number>;
+  /**
+   * Applies the changes only if the record is in the expected state; returns the updated record,
+   * or null when another caller changed it first (or it does not exist).
+   */
+  transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null>;
+  /** The owner's `ready` records, newest `completedAt` first (ties by id, descending), after a position. */
+  listReady(owner: string, options: { limit: number; after?: Position }): Promise<UploadRecord[]>;
+  /** `pending` or `processing` records whose expiry is before `now`, oldest first. */
+  listExpired(now: Date, limit: number): Promise<UploadRecord[]>;
+  /** `deleted` tombstones whose bytes may still need removing. */
+  listDeleted(limit: number): Promise<UploadRecord[]>;
+  /** Removes a record for good. */
+  remove(id: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

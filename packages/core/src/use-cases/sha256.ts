@@ -1,0 +1,8 @@
+// SHA-256 with WebCrypto, so the core runs unchanged wherever `crypto.subtle` exists.
+
+export async function sha256Base64(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let binary = '';
+  for (const byte of digest) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,160 @@
+// Contract of the MetadataStore port.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import type { MetadataStore } from '../src/index.js';
+import { makeRecord } from './records.js';
+
+export interface MetadataStoreFixture {
+  store: MetadataStore;
+  close?: () => Promise<void>;
+}
+
+const at = (iso: string) => new Date(iso);
+
+export function describeMetadataStoreContract(name: string, setup: () => Promise<MetadataStoreFixture>): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    let fixture: MetadataStoreFixture;
+    let store: MetadataStore;
+    // Every test uses its own owner, so tests never see each other's rows.
+    const owner = () => `owner-${randomUUID()}`;
+
+    beforeAll(async () => {
+      fixture = await setup();
+      store = fixture.store;
+    });
+    afterAll(async () => {
+      await fixture?.close?.();
+    });
+
+    it('round-trips every field of a record', async () => {
+      const record = makeRecord({
+        owner: owner(),
+        filename: 'été 📷 "quoted".png',
+        checksumSha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+        visibility: 'private',
+        metadata: { album: 'holidays', 'x.y-z': 'ünïcödé' },
+        size: 10_485_760,
+        createdAt: at('2026-03-01T10:00:00.123Z'),
+        expiresAt: at('2026-03-01T10:15:00.456Z'),
+      });
+      await store.insertUpload(record);
+      expect(await store.getUpload(record.id)).toEqual(record);
+    });
+
+    it('answers null for an unknown id', async () => {
+      expect(await store.getUpload(randomUUID())).toBeNull();
+    });
+
+    it('refuses a second record with the same id', async () => {
+      const record = makeRecord({ owner: owner() });
+      await store.insertUpload(record);
+      await expect(store.insertUpload(record)).rejects.toThrow();
+    });
+
+    it('changes state only from the expected state', async () => {
+      const record = makeRecord({ owner: owner() });
+      await store.insertUpload(record);
+      expect(await store.transition(record.id, { status: 'ready' }, { status: 'rejected' })).toBeNull();
+      const lease = at('2026-01-01T00:01:00.000Z');
+      const processing = await store.transition(record.id, { status: 'pending' }, { status: 'processing', leaseUntil: lease });
+      expect(processing).toMatchObject({ id: record.id, status: 'processing', leaseUntil: lease });
+      const ready = await store.transition(
+        record.id,
+        { status: 'processing' },
+        { status: 'ready', storageKey: `public/${record.id}`, width: 3, height: 2, completedAt: at('2026-01-01T00:00:30.000Z'), leaseUntil: null },
+      );
+      expect(ready).toEqual({
+        ...record,
+        status: 'ready',
+        storageKey: `public/${record.id}`,
+        width: 3,
+        height: 2,
+        completedAt: at('2026-01-01T00:00:30.000Z'),
+        leaseUntil: null,
+      });
+      expect(await store.getUpload(record.id)).toEqual(ready);
+      expect(await store.transition(randomUUID(), { status: 'pending' }, { status: 'expired' })).toBeNull();
+    });
+
+    it('lets exactly one of many concurrent transitions win', async () => {
+      const record = makeRecord({ owner: owner() });
+      await store.insertUpload(record);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.transition(record.id, { status: 'pending' }, { status: 'processing' })),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+    });
+
+    it('takes over a lease only once it has ended', async () => {
+      const record = makeRecord({ owner: owner(), status: 'processing', leaseUntil: at('2026-01-01T00:05:00.000Z') });
+      await store.insertUpload(record);
+      const early = at('2026-01-01T00:04:00.000Z');
+      const late = at('2026-01-01T00:06:00.000Z');
+      expect(await store.transition(record.id, { status: 'processing', leaseEndedBefore: early }, { status: 'expired' })).toBeNull();
+      expect(
+        await store.transition(record.id, { status: 'processing', leaseEndedBefore: late }, { status: 'expired' }),
+      ).toMatchObject({ status: 'expired' });
+    });
+
+    it('counts only the owner\'s unexpired pending and processing uploads', async () => {
+      const o = owner();
+      const now = at('2026-01-01T00:10:00.000Z');
+      const future = at('2026-01-01T00:20:00.000Z');
+      const past = at('2026-01-01T00:05:00.000Z');
+      await store.insertUpload(makeRecord({ owner: o, status: 'pending', expiresAt: future }));
+      await store.insertUpload(makeRecord({ owner: o, status: 'processing', expiresAt: future }));
+      await store.insertUpload(makeRecord({ owner: o, status: 'pending', expiresAt: past }));
+      await store.insertUpload(makeRecord({ owner: o, status: 'ready', expiresAt: future }));
+      await store.insertUpload(makeRecord({ owner: owner(), status: 'pending', expiresAt: future }));
+      expect(await store.countPending(o, now)).toBe(2);
+    });
+
+    it('lists ready records newest first, page by page, per owner', async () => {
+      const o = owner();
+      const times = ['2026-02-01T00:00:01.000Z', '2026-02-01T00:00:03.000Z', '2026-02-01T00:00:02.000Z', '2026-02-01T00:00:03.000Z'];
+      const ids = ['a', 'b', 'c', 'd'].map((l) => `${l}${randomUUID().slice(1)}`);
+      for (const [i, t] of times.entries()) {
+        await store.insertUpload(makeRecord({ id: ids[i]!, owner: o, status: 'ready', storageKey: `public/${ids[i]}`, completedAt: at(t) }));
+      }
+      await store.insertUpload(makeRecord({ owner: o, status: 'pending' }));
+      await store.insertUpload(makeRecord({ owner: owner(), status: 'ready', storageKey: 'public/x', completedAt: at(times[1]!) }));
+      // Equal times are ordered by id, descending: d before b.
+      const expected = [ids[3], ids[1], ids[2], ids[0]];
+      const all = await store.listReady(o, { limit: 10 });
+      expect(all.map((r) => r.id)).toEqual(expected);
+      const first = await store.listReady(o, { limit: 2 });
+      expect(first.map((r) => r.id)).toEqual(expected.slice(0, 2));
+      const last = first.at(-1)!;
+      const rest = await store.listReady(o, { limit: 10, after: { completedAt: last.completedAt!, id: last.id } });
+      expect(rest.map((r) => r.id)).toEqual(expected.slice(2));
+    });
+
+    it('lists expired pending and processing records, and tombstones', async () => {
+      const now = at('2030-01-01T00:00:00.000Z');
+      const expiredPending = makeRecord({ owner: owner(), status: 'pending', expiresAt: at('2029-12-31T00:00:00.000Z') });
+      const expiredProcessing = makeRecord({ owner: owner(), status: 'processing', expiresAt: at('2029-12-31T00:00:01.000Z') });
+      const live = makeRecord({ owner: owner(), status: 'pending', expiresAt: at('2030-01-02T00:00:00.000Z') });
+      const ready = makeRecord({ owner: owner(), status: 'ready', expiresAt: at('2029-12-31T00:00:00.000Z') });
+      const deleted = makeRecord({ owner: owner(), status: 'deleted' });
+      for (const r of [expiredPending, expiredProcessing, live, ready, deleted]) await store.insertUpload(r);
+      const expiredIds = (await store.listExpired(now, 1000)).map((r) => r.id);
+      expect(expiredIds).toEqual(expect.arrayContaining([expiredPending.id, expiredProcessing.id]));
+      expect(expiredIds).not.toContain(live.id);
+      expect(expiredIds).not.toContain(ready.id);
+      expect((await store.listDeleted(1000)).map((r) => r.id)).toContain(deleted.id);
+      expect(await store.listExpired(now, 1)).toHaveLength(1);
+    });
+
+    it('removes a record for good', async () => {
+      const record = makeRecord({ owner: owner() });
+      await store.insertUpload(record);
+      await store.remove(record.id);
+      expect(await store.getUpload(record.id)).toBeNull();
+      await expect(store.remove(record.id)).resolves.toBeUndefined();
+    });
+
+    it('answers ping when reachable', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,10 @@
+// Paths of the HTTP API, so that server and clients cannot drift apart.
+export const ROUTES = {
+  config: '/api/config',
+  uploads: '/api/uploads',
+  complete: (id: string) => `/api/uploads/${encodeURIComponent(id)}/complete`,
+  images: '/api/images',
+  image: (id: string) => `/api/images/${encodeURIComponent(id)}`,
+  health: '/healthz',
+  ready: '/readyz',
+} as const;

@@ -1,0 +1,58 @@
+// Schema of the metadata database as in-code Kysely migrations, run when a store opens.
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+// Only portable column types (text, integer, bigint) so the same migrations serve PostgreSQL;
+// `Kysely<any>` because a migration must keep describing the schema as it was when written.
+const migrations: Record<string, Migration> = {
+  '0001_create_uploads': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('checksum_sha256', 'text')
+        .addColumn('visibility', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('incoming_key', 'text', (c) => c.notNull())
+        .addColumn('storage_key', 'text')
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('rejection_code', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint')
+        .addColumn('completed_at', 'bigint')
+        .execute();
+      // Newest-first listing of an owner's images, keyset-paginated on (completed_at, id).
+      await db.schema
+        .createIndex('uploads_owner_listing')
+        .on('uploads')
+        .columns(['owner', 'status', 'completed_at desc', 'id desc'])
+        .execute();
+      // The sweeper's scan for expired uploads and tombstones.
+      await db.schema.createIndex('uploads_status_expiry').on('uploads').columns(['status', 'expires_at']).execute();
+      // The per-owner quota of unfinished uploads.
+      await db.schema
+        .createIndex('uploads_owner_pending')
+        .on('uploads')
+        .columns(['owner', 'status', 'expires_at'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('uploads').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date; answers the names of the migrations it ran (none when current). */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results = [] } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) throw error;
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

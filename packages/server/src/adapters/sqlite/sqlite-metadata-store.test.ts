@@ -1,0 +1,159 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { MemoryMetadataStore } from '@direct-upload/core';
+import { describeMetadataStoreContract, makeRecord } from '@direct-upload/core/testing';
+import { migrateToLatest } from './migrations.js';
+import { openSqliteMetadataStore } from './sqlite-metadata-store.js';
+import type { Database } from './uploads-table.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'direct-upload-sqlite-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describeMetadataStoreContract('SqliteMetadataStore (file)', async () => {
+  // A directory that does not exist yet: the factory creates it.
+  const store = await openSqliteMetadataStore(join(await tempDir(), 'nested', 'metadata.db'));
+  return { store, close: () => store.close() };
+});
+
+describeMetadataStoreContract('SqliteMetadataStore (:memory:)', async () => {
+  const store = await openSqliteMetadataStore(':memory:');
+  return { store, close: () => store.close() };
+});
+
+describeMetadataStoreContract('MemoryMetadataStore', async () => ({ store: new MemoryMetadataStore() }));
+
+describe('SqliteMetadataStore on a file', () => {
+  it('keeps every record across close and reopen', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const first = await openSqliteMetadataStore(file);
+    const pending = makeRecord({ metadata: { album: 'x' } });
+    const ready = makeRecord({ status: 'ready', storageKey: 'public/r', width: 4, height: 3, completedAt: new Date('2026-01-01T00:00:10.000Z') });
+    await first.insertUpload(pending);
+    await first.insertUpload(ready);
+    await first.transition(pending.id, { status: 'pending' }, { status: 'processing', leaseUntil: new Date('2026-01-01T00:01:00.000Z') });
+    await first.close();
+
+    const second = await openSqliteMetadataStore(file);
+    try {
+      expect(await second.getUpload(pending.id)).toEqual({ ...pending, status: 'processing', leaseUntil: new Date('2026-01-01T00:01:00.000Z') });
+      expect(await second.getUpload(ready.id)).toEqual(ready);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('runs its migrations once: again at open, or again by hand, they change nothing', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file);
+    const record = makeRecord();
+    await store.insertUpload(record);
+    await store.close();
+
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    try {
+      expect(await migrateToLatest(db)).toEqual([]);
+      expect(await migrateToLatest(db)).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+    const reopened = await openSqliteMetadataStore(file);
+    try {
+      expect(await reopened.getUpload(record.id)).toEqual(record);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('migrates a fresh database and creates the listing, sweeping and counting indexes', async () => {
+    const connection = new BetterSqlite3(':memory:');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+    try {
+      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads']);
+      const indexes = connection
+        .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'uploads' and sql is not null order by name")
+        .all()
+        .map((row) => (row as { name: string }).name);
+      expect(indexes).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_status_expiry']);
+      const plan = connection
+        .prepare(
+          "explain query plan select * from uploads where owner = 'o' and status = 'ready' and completed_at is not null order by completed_at desc, id desc limit 10",
+        )
+        .all()
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+      expect(plan).toContain('uploads_owner_listing');
+      expect(plan).not.toContain('TEMP B-TREE');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('puts the database in WAL mode', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file);
+    // The journal mode is a property of the file, so a second connection sees it too.
+    const other = new BetterSqlite3(file);
+    try {
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('answers 503 while another connection holds the write lock, and recovers after', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(file);
+    try {
+      other.exec('begin immediate');
+      const record = makeRecord();
+      await expect(store.insertUpload(record)).rejects.toMatchObject({ code: 'service_unavailable' });
+      // Readers are not blocked by a writer in WAL mode.
+      await expect(store.ping()).resolves.toBeUndefined();
+      other.exec('rollback');
+      await store.insertUpload(record);
+      expect(await store.getUpload(record.id)).toEqual(record);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('answers 503 for a file that is not a database', async () => {
+    const file = join(await tempDir(), 'not-a-database.db');
+    await writeFile(file, 'x'.repeat(4096));
+    await expect(openSqliteMetadataStore(file)).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+
+  it('answers 503 once closed', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    await store.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'service_unavailable' });
+    await expect(store.getUpload('x')).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+
+  it('does not report a duplicate id as an outage', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    try {
+      const record = makeRecord();
+      await store.insertUpload(record);
+      const error = await store.insertUpload(record).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toHaveProperty('code', 'service_unavailable');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+// Kysely table types of the metadata database, shared by every SQL dialect (SQLite now, PostgreSQL later).
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/**
+ * Integer milliseconds since the epoch: INTEGER on SQLite, BIGINT on PostgreSQL, whose drivers may
+ * answer BIGINT as a string or a bigint; rows are read through `Number(...)`.
+ */
+type Millis = ColumnType<number | string | bigint, number, number>;
+type NullableMillis = ColumnType<number | string | bigint | null, number | null, number | null>;
+
+export interface UploadsTable {
+  id: string;
+  owner: string;
+  status: string;
+  filename: string;
+  content_type: string;
+  size: ColumnType<number | string | bigint, number, number>;
+  checksum_sha256: string | null;
+  visibility: string;
+  /** JSON text of the string-to-string map. */
+  metadata: string;
+  incoming_key: string;
+  storage_key: string | null;
+  width: number | null;
+  height: number | null;
+  rejection_code: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  lease_until: NullableMillis;
+  completed_at: NullableMillis;
+}
+
+export interface Database {
+  uploads: UploadsTable;
+}
+
+export type UploadRow = Selectable<UploadsTable>;
+export type NewUploadRow = Insertable<UploadsTable>;

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The `direct-upload` command: serve the API, or run one expiry sweep.
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/config.js';
+import { runSweep, startServer } from './start-server.js';
+
+const HELP = `Usage: direct-upload <command>
+
+Commands:
+  serve      Start the HTTP API (and the demo page at /) with a periodic expiry sweep.
+  sweep      Expire abandoned uploads and finish interrupted deletions once, then exit.
+
+Options:
+  -h, --help Show this help.
+
+Configuration comes from environment variables (PORT, HOST, PUBLIC_URL, DATA_DIR,
+DATABASE_URL, STORAGE, S3_*, AUTH_MODE, AUTH_JWT_SECRET, SECRET_KEY, UPLOAD_*,
+RATE_LIMIT_*, MAX_PENDING_UPLOADS, TRUST_PROXY, CORS_ORIGINS, DEFAULT_VISIBILITY,
+SWEEP_INTERVAL_SECONDS, LOG_LEVEL); see the README for each one and its default.
+With none set, the server runs on embedded defaults: a disk store and SQLite in ./data.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const command = positionals[0];
+  if (values.help || command === 'help' || command === undefined) {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 1 : 0;
+  }
+  if (command === 'serve') {
+    const server = await startServer(process.env);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  }
+  if (command === 'sweep') {
+    const result = await runSweep(process.env);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failed > 0 ? 1 : 0;
+  }
+  process.stderr.write(`Unknown command "${command}".\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

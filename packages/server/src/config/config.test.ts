@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
+      dataDir: resolve('./data'),
+      database: { kind: 'sqlite', filename: resolve('./data/direct-upload.sqlite') },
+      storage: { kind: 'disk', root: resolve('./data/objects') },
+      auth: { mode: 'anonymous' },
+      upload: {
+        maxBytes: 10_485_760,
+        allowedTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'],
+        maxPixels: 50_000_000,
+        urlTtlSeconds: 300,
+        maxPendingUploads: 20,
+        defaultVisibility: 'public',
+      },
+      rateLimit: { perOwnerPerMinute: 60, perIpPerMinute: 300 },
+      trustProxy: null,
+      corsOrigins: null,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.upload)).toBe(true);
+  });
+
+  it('chooses S3 when a bucket is set', () => {
+    const config = loadConfig({ S3_BUCKET: 'photos', S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_FORCE_PATH_STYLE: 'true' });
+    expect(config.storage).toEqual({ kind: 's3', bucket: 'photos', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+  });
+
+  it('treats empty variables as unset and parses lists', () => {
+    const config = loadConfig({ PORT: '', UPLOAD_ALLOWED_TYPES: ' image/png , IMAGE/JPEG ', CORS_ORIGINS: 'https://a.test,https://b.test/', TRUST_PROXY: '1' });
+    expect(config.port).toBe(3000);
+    expect(config.upload.allowedTypes).toEqual(['image/png', 'image/jpeg']);
+    expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+    expect(config.trustProxy).toBe(1);
+  });
+
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ STORAGE: 'ftp' }, 'STORAGE'],
+    [{ STORAGE: 's3' }, 'S3_BUCKET'],
+    [{ AUTH_MODE: 'jwt' }, 'AUTH_JWT_SECRET'],
+    [{ AUTH_MODE: 'jwt', AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ UPLOAD_ALLOWED_TYPES: 'image/svg+xml' }, 'UPLOAD_ALLOWED_TYPES'],
+    [{ UPLOAD_MAX_BYTES: '-1' }, 'UPLOAD_MAX_BYTES'],
+    [{ UPLOAD_URL_TTL_SECONDS: '700000' }, 'UPLOAD_URL_TTL_SECONDS'],
+    [{ S3_FORCE_PATH_STYLE: 'maybe' }, 'S3_FORCE_PATH_STYLE'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ DEFAULT_VISIBILITY: 'secret' }, 'DEFAULT_VISIBILITY'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+  ];
+  for (const [env, name] of bad) {
+    it(`stops with a message naming ${name} for ${JSON.stringify(env)}`, () => {
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(name);
+    });
+  }
+});

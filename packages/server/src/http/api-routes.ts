@@ -1,0 +1,85 @@
+// The JSON API: uploads, images and client configuration.
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import {
+  completeUpload,
+  createUpload,
+  deleteImage,
+  DomainError,
+  getImage,
+  listImages,
+  type CompleteUploadDeps,
+  type CreateUploadDeps,
+  type DeleteImageDeps,
+  type ReadImagesDeps,
+} from '@direct-upload/core';
+import {
+  createUploadRequestSchema,
+  listImagesQuerySchema,
+  ROUTES,
+  type ClientConfig,
+} from '@direct-upload/protocol';
+import type { Authenticate } from './authenticate.js';
+import { requestSignal } from './request-signal.js';
+
+export interface ApiRoutesOptions {
+  authenticate: Authenticate;
+  useCases: CreateUploadDeps & CompleteUploadDeps & ReadImagesDeps & DeleteImageDeps;
+}
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new DomainError('invalid_request', detail);
+}
+
+/** Ids are random UUIDs; anything else cannot exist, so it is reported as unknown. */
+function idParam(params: unknown): string {
+  const id = (params as { id?: string }).id ?? '';
+  if (!ID.test(id)) throw new DomainError('not_found');
+  return id;
+}
+
+export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
+  const { authenticate, useCases } = options;
+  const { policy } = useCases;
+
+  app.get(ROUTES.config, async (): Promise<ClientConfig> => ({
+    allowedTypes: [...policy.allowedTypes],
+    maxBytes: policy.maxBytes,
+    defaultVisibility: policy.defaultVisibility,
+    checksum: 'sha256',
+  }));
+
+  app.post(ROUTES.uploads, async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    const body = parse(createUploadRequestSchema, request.body);
+    const created = await createUpload(useCases, owner, body);
+    return reply.code(201).send(created);
+  });
+
+  app.post('/api/uploads/:id/complete', async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    const image = await completeUpload(useCases, owner, idParam(request.params), requestSignal(reply));
+    return { image };
+  });
+
+  app.get(ROUTES.images, async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    return listImages(useCases, owner, parse(listImagesQuerySchema, request.query));
+  });
+
+  app.get('/api/images/:id', async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    return { image: await getImage(useCases, owner, idParam(request.params)) };
+  });
+
+  app.delete('/api/images/:id', async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    await deleteImage(useCases, owner, idParam(request.params), requestSignal(reply));
+    return reply.code(204).send();
+  });
+}

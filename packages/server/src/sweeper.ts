@@ -1,0 +1,26 @@
+// The periodic in-process expiry sweep.
+import { sweep, type SweepDeps } from '@direct-upload/core';
+import type { FastifyBaseLogger } from 'fastify';
+
+export function startSweeper(deps: SweepDeps, intervalSeconds: number, log: FastifyBaseLogger): () => Promise<void> {
+  if (intervalSeconds <= 0) return async () => {};
+  const controller = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = sweep(deps, { signal: controller.signal }).then(
+      (result) => {
+        if (result.expired || result.purged || result.failed) log.info({ sweep: result }, 'sweep finished');
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) log.warn({ err: error }, 'sweep failed; will retry');
+      },
+    );
+  };
+  const timer = setInterval(tick, intervalSeconds * 1000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    controller.abort();
+    await running;
+  };
+}
