@@ -113,6 +113,7 @@ for (const backend of backends) {
     let context: BrowserContext;
     let page: Page;
     const requests: { method: string; url: URL }[] = [];
+    const failed: { method: string; url: URL; error: string }[] = [];
     const apiCalls = (method: string, pattern: RegExp) => requests.filter((r) => r.method === method && pattern.test(r.url.pathname)).length;
 
     beforeAll(async () => {
@@ -132,6 +133,9 @@ for (const backend of backends) {
       await context.addInitScript(recordProgress);
       page = await context.newPage();
       page.on('request', (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
+      page.on('requestfailed', (request) =>
+        failed.push({ method: request.method(), url: new URL(request.url()), error: request.failure()?.errorText ?? '' }),
+      );
       await page.goto(server.url);
     }, 60_000);
 
@@ -153,7 +157,7 @@ for (const backend of backends) {
       await expect.poll(() => galleryNames(page), { timeout: 30_000 }).toEqual(['blue.webp', 'green.jpg', 'red.png']);
       for (const file of small) expect(await statusOf(page, file.name)).toBe('Uploaded');
 
-      // Each bar moved from the transfer's progress events and ended full.
+      // Each bar counted up to the file's size and ended full (mid-transfer values: see the cancel test).
       const seen = await progressSeen(page);
       for (const file of small) {
         const values = seen[`${file.name} upload progress`] ?? [];
@@ -204,6 +208,8 @@ for (const backend of backends) {
           .toBe(true);
         await row(page, 'noise.png').getByRole('button', { name: 'Cancel noise.png' }).click();
         await expect.poll(() => statusOf(page, 'noise.png')).toBe('Cancelled');
+        // The transfer itself was aborted in the browser, not left to run to its end.
+        await expect.poll(() => failed.filter((f) => f.method === 'PUT').map((f) => f.error)).toEqual(['net::ERR_ABORTED']);
         expect(apiCalls('POST', /\/complete$/)).toBe(completesBefore);
       } finally {
         await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });

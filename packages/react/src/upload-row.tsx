@@ -1,4 +1,5 @@
 // One file in the upload list: preview, name, progress, status, the refusal message and its buttons.
+import { useState } from 'react';
 import type { UploadItem } from '@direct-upload/client';
 import { formatBytes } from '@direct-upload/client';
 import { useObjectUrl } from './use-object-url.js';
@@ -52,7 +53,9 @@ function Progress({ item }: { item: UploadItem }) {
 
 function Preview({ file }: { file: Blob }) {
   const url = useObjectUrl(file.type.startsWith('image/') ? file : null);
-  return <span className="du-upload__preview">{url ? <img src={url} alt="" /> : null}</span>;
+  // A file that claims to be an image but does not decode gets an empty frame, not a broken icon.
+  const [broken, setBroken] = useState(false);
+  return <span className="du-upload__preview">{url && !broken ? <img src={url} alt="" onError={() => setBroken(true)} /> : null}</span>;
 }
 
 export function UploadRow({ item, onCancel, onRetry, onRemove }: UploadRowProps) {

@@ -31,7 +31,7 @@ const expectError = (reply: { status: number; body: any }, status: number, code:
 
 describe('HTTP API status codes (disk store, anonymous mode)', () => {
   let server: RunningServer;
-  let png: Buffer;
+  let png: Uint8Array;
   beforeAll(async () => {
     server = await start({ UPLOAD_MAX_BYTES: '200000', UPLOAD_MAX_PIXELS: '1000000' });
     png = await pngBytes(40, 30);

@@ -15,6 +15,13 @@ export class Browser {
     private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
+  /** The same browser (same cookies) talking to another address, e.g. after a restart. */
+  moveTo(base: string): Browser {
+    const moved = new Browser(base, this.extraHeaders);
+    moved.cookie = this.cookie;
+    return moved;
+  }
+
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const response = await fetch(new URL(path, this.base), {
       method,
@@ -55,7 +62,7 @@ export class Browser {
 }
 
 export async function send(target: { method: string; url: string; headers: Record<string, string> }, bytes: Uint8Array): Promise<Reply> {
-  const response = await fetch(target.url, { method: target.method, headers: target.headers, body: bytes });
+  const response = await fetch(target.url, { method: target.method, headers: target.headers, body: bytes as Uint8Array<ArrayBuffer> });
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
 

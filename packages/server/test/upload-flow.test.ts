@@ -50,7 +50,7 @@ for (const backend of backends) {
 
     it('uploads every accepted type, serves the same bytes, lists, gets and deletes', async () => {
       const browser = new Browser(server.url);
-      const files: Array<[Buffer, string]> = [
+      const files: Array<[Uint8Array, string]> = [
         [await pngBytes(64, 48), 'image/png'],
         [await jpegBytes(50, 40), 'image/jpeg'],
         [await webpBytes(30, 20), 'image/webp'],
@@ -65,7 +65,7 @@ for (const backend of backends) {
         expect(image).toMatchObject({ status: 'ready', contentType, size: bytes.length, visibility: 'public' });
         const served = await fetchBytes(image.url);
         expect(served.status).toBe(200);
-        expect(served.bytes.equals(bytes)).toBe(true);
+        expect(served.bytes.equals(Buffer.from(bytes))).toBe(true);
         expect(served.headers.get('content-type')).toBe(contentType);
         images.push(image);
       }
@@ -92,7 +92,7 @@ for (const backend of backends) {
       expect(image.visibility).toBe('private');
       const served = await fetchBytes(image.url);
       expect(served.status).toBe(200);
-      expect(served.bytes.equals(bytes)).toBe(true);
+      expect(served.bytes.equals(Buffer.from(bytes))).toBe(true);
       const unsigned = image.url.split('?')[0];
       expect(unsigned).toContain(`private/${image.id}`);
       if (backend.enforcesReadAccess) expect((await fetchBytes(unsigned)).status).toBe(403);
@@ -108,7 +108,7 @@ for (const backend of backends) {
       const replay = await send(created.body.target, await pngBytes(8, 8).then((b) => b));
       if (backend.name === 'disk') expect(replay.status).toBe(409);
       const served = await fetchBytes(complete.body.image.url);
-      expect(served.bytes.equals(bytes)).toBe(true);
+      expect(served.bytes.equals(Buffer.from(bytes))).toBe(true);
     });
 
     it('reports the caller\'s images only', async () => {

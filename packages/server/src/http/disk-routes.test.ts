@@ -118,7 +118,7 @@ describe('disk routes', () => {
       expiresAt: extra.expiresAt ?? new Date(Date.now() + 60_000),
     });
     const put = (init: { headers?: Record<string, string>; body?: Uint8Array; url?: string } = {}) =>
-      fetch(init.url ?? target.url, { method: 'PUT', headers: init.headers ?? target.headers, body: init.body ?? data });
+      fetch(init.url ?? target.url, { method: 'PUT', headers: init.headers ?? target.headers, body: (init.body ?? data) as Uint8Array<ArrayBuffer> });
     return { uploadId, key, contentType, target, put };
   };
 

@@ -1,0 +1,199 @@
+// Operating the server: restarts, dependency failures, CORS, the periodic sweep and the CLI.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { startServer, type RunningServer } from '../src/start-server.js';
+import { Browser, fetchBytes, send } from './http-client.js';
+import { pngBytes } from './fixtures/images.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const dirs: string[] = [];
+const running: RunningServer[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'du-ops-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(env: Record<string, string>): Promise<RunningServer> {
+  const server = await startServer({ PORT: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '0', ...env });
+  running.push(server);
+  return server;
+}
+
+afterAll(async () => {
+  for (const server of running) await server.close().catch(() => undefined);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function files(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String);
+}
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('restarts', () => {
+  it('lose nothing: records, bytes and the browser session survive', async () => {
+    const dir = await tempDir();
+    const first = await start({ DATA_DIR: dir });
+    const browser = new Browser(first.url);
+    const bytes = await pngBytes(12, 9);
+    const { complete } = await browser.upload(bytes, { contentType: 'image/png' });
+    const priv = await browser.upload(bytes, { contentType: 'image/png', visibility: 'private' });
+    expect(complete.status).toBe(200);
+    await first.close();
+
+    const second = await start({ DATA_DIR: dir });
+    const again = browser.moveTo(second.url);
+    const listed = await again.request('GET', '/api/images');
+    expect(listed.body.images.map((i: any) => i.id)).toEqual([priv.complete.body.image.id, complete.body.image.id]);
+    for (const image of listed.body.images) {
+      expect((await fetchBytes(image.url)).bytes.equals(bytes)).toBe(true);
+    }
+  });
+});
+
+describe('dependency failures', () => {
+  it('answer 503 with Retry-After when the object store is down, and keep the upload pending', async () => {
+    const dir = await tempDir();
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    // Nothing listens on port 9 of loopback (discard): every S3 call fails to connect.
+    const server = await start({ DATA_DIR: dir, STORAGE: 's3', S3_BUCKET: 'down', S3_ENDPOINT: 'http://127.0.0.1:9', S3_FORCE_PATH_STYLE: 'true' });
+    const browser = new Browser(server.url);
+    const ready = await browser.request('GET', '/readyz');
+    expect(ready).toMatchObject({ status: 503, body: { checks: { database: true, storage: false } } });
+    // Signing is local: creating an upload still works.
+    const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: 10 });
+    expect(created.status).toBe(201);
+    const complete = await browser.request('POST', `/api/uploads/${created.body.upload.id}/complete`);
+    expect({ status: complete.status, code: complete.body.error.code }).toEqual({ status: 503, code: 'service_unavailable' });
+    expect(Number(complete.headers.get('retry-after'))).toBeGreaterThan(0);
+    const db = new BetterSqlite3(join(dir, 'direct-upload.sqlite'), { readonly: true });
+    expect(db.prepare('select status from uploads where id = ?').get(created.body.upload.id)).toEqual({ status: 'pending' });
+    db.close();
+  });
+
+  it('answer 503 when the database cannot take a write, and no upload URL is issued', async () => {
+    const dir = await tempDir();
+    const server = await start({ DATA_DIR: dir });
+    const browser = new Browser(server.url);
+    const lock = new BetterSqlite3(join(dir, 'direct-upload.sqlite'));
+    lock.exec('BEGIN EXCLUSIVE');
+    try {
+      const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: 10 });
+      expect({ status: created.status, code: created.body.error?.code }).toEqual({ status: 503, code: 'service_unavailable' });
+      expect(created.body.target).toBeUndefined();
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    expect((await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: 10 })).status).toBe(201);
+  });
+});
+
+describe('CORS', () => {
+  it('is off by default (same origin only) and allows exactly the configured origins', async () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(`${url}/api/uploads`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const closed = await start({ DATA_DIR: await tempDir() });
+    expect((await preflight(closed.url, 'https://app.example')).headers.get('access-control-allow-origin')).toBeNull();
+
+    const open = await start({ DATA_DIR: await tempDir(), CORS_ORIGINS: 'https://app.example' });
+    const allowed = await preflight(open.url, 'https://app.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect((await preflight(open.url, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('expiry sweeps', () => {
+  it('the in-process sweep expires abandoned uploads and deletes their quarantined bytes', async () => {
+    const dir = await tempDir();
+    const server = await start({ DATA_DIR: dir, UPLOAD_URL_TTL_SECONDS: '1', UPLOAD_COMPLETE_GRACE_SECONDS: '0', SWEEP_INTERVAL_SECONDS: '1' });
+    const browser = new Browser(server.url);
+    const bytes = await pngBytes(4, 4);
+    const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });
+    expect((await send(created.body.target, bytes)).status).toBe(200);
+    const id = created.body.upload.id;
+    expect((await files(join(dir, 'objects'))).some((f) => f.includes(id))).toBe(true);
+    const db = new BetterSqlite3(join(dir, 'direct-upload.sqlite'), { readonly: true });
+    const status = () => (db.prepare('select status from uploads where id = ?').get(id) as { status: string }).status;
+    for (let i = 0; i < 100 && status() !== 'expired'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(status()).toBe('expired');
+    db.close();
+    expect((await files(join(dir, 'objects'))).some((f) => f.includes(id))).toBe(false);
+  });
+});
+
+describe('the direct-upload command', () => {
+  it('prints help', async () => {
+    const result = await runCli(['--help'], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('direct-upload <command>');
+    expect(result.stdout).toMatch(/serve.*\n.*sweep/s);
+  });
+
+  it('refuses an unknown command and a bad configuration, naming the variable', async () => {
+    expect((await runCli(['frobnicate'], {})).code).toBe(2);
+    const bad = await runCli(['serve'], { PORT: 'eighty', DATA_DIR: await tempDir() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('PORT');
+    const jwt = await runCli(['sweep'], { AUTH_MODE: 'jwt', DATA_DIR: await tempDir() });
+    expect(jwt.code).toBe(1);
+    expect(jwt.stderr).toContain('AUTH_JWT_SECRET');
+  });
+
+  it('sweep expires what a server left behind, then exits', async () => {
+    const dir = await tempDir();
+    const server = await start({ DATA_DIR: dir, UPLOAD_URL_TTL_SECONDS: '1', UPLOAD_COMPLETE_GRACE_SECONDS: '0' });
+    const browser = new Browser(server.url);
+    const bytes = await pngBytes(4, 4);
+    const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });
+    await send(created.body.target, bytes);
+    await server.close();
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await runCli(['sweep'], { DATA_DIR: dir });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ expired: 1, purged: 0, failed: 0 });
+    expect((await files(join(dir, 'objects'))).some((f) => f.includes(created.body.upload.id))).toBe(false);
+  });
+
+  it('serve starts on embedded defaults, answers, and stops on SIGTERM', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+    const dir = await tempDir();
+    const child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: '0' } });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const match = /"publicUrl":"([^"]+)"/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('close', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dir, 'direct-upload.sqlite'))).toBe(true);
+  });
+});
