@@ -282,6 +282,15 @@ describe('uploader: cancel, retry, remove', () => {
     expect(uploader.getState().items).toEqual([]);
   });
 
+  it('settles the promise of a file removed while in flight', async () => {
+    api.transferPlan.push('hold');
+    const uploader = uploaderFor();
+    const pending = uploader.upload(png('a.png'));
+    await api.held(1);
+    uploader.remove(uploader.getState().items[0]!.id);
+    await expect(pending).rejects.toMatchObject({ code: 'aborted', message: 'a.png: upload cancelled' });
+  });
+
   it('does nothing when cancelling a finished file', async () => {
     const uploader = uploaderFor();
     await uploader.upload(png('a.png'));

@@ -223,9 +223,14 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
       void start(job);
     },
     remove(id) {
-      cancel(id);
       const job = jobs.get(id);
-      if (job) job.run += 1;
+      cancel(id);
+      if (job) {
+        // The run's own end will be ignored from now on; a caller awaiting `upload()` hears it here.
+        job.run += 1;
+        job.settle?.reject(abortedError().withMessage(describeError(abortedError(), { filename: job.file.name })));
+        job.settle = null;
+      }
       jobs.delete(id);
       store.remove(id);
     },

@@ -5,3 +5,6 @@ export { describeDirectUploadContract } from './direct-upload-contract.js';
 export { describeRateLimiterContract } from './rate-limiter-contract.js';
 export { makeRecord } from './records.js';
 export * from './use-case-harness.js';
+export { describeAuthorizerContract } from './authorizer-contract.js';
+export { describeUrlResolverContract } from './url-resolver-contract.js';
+export { describeImageProcessorContract } from './image-processor-contract.js';

@@ -33,7 +33,8 @@ export function fakePng(width: number, height: number, size = 64): Uint8Array {
 
 /** Reads dimensions from a PNG header; the real decoder is tested with the sharp adapter. */
 export const pngHeaderProcessor: ImageProcessor = {
-  async inspect(bytes, { maxPixels }) {
+  async inspect(bytes, { maxPixels, signal }) {
+    signal?.throwIfAborted();
     if (bytes[12] !== 0x49) throw new DomainError('invalid_image');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const width = view.getUint32(16);

@@ -1,5 +1,7 @@
 // The whole flow over real HTTP (create -> direct PUT -> complete -> serve -> list -> delete), on both back ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +15,31 @@ interface Backend {
   env: () => Record<string, string>;
   /** Whether the store itself refuses unsigned reads (s3rver serves anyone). */
   enforcesReadAccess: boolean;
+  /** Whether an object exists at the key a signed upload URL points to. */
+  uploadedObjectExists: (targetUrl: string, dataDir: string) => Promise<boolean>;
   setup?: () => Promise<void>;
   teardown?: () => Promise<void>;
 }
 
 let s3: S3rverFixture | undefined;
 const backends: Backend[] = [
-  { name: 'disk', env: () => ({}), enforcesReadAccess: true },
+  {
+    name: 'disk',
+    env: () => ({}),
+    enforcesReadAccess: true,
+    uploadedObjectExists: async (url, dataDir) =>
+      existsSync(join(dataDir, 'objects', decodeURIComponent(new URL(url).pathname.replace('/storage/upload/', '')))),
+  },
   {
     name: 's3 (s3rver)',
     enforcesReadAccess: false,
+    uploadedObjectExists: async (url) => {
+      const key = decodeURIComponent(new URL(url).pathname).replace(`/${s3!.bucket}/`, '');
+      return s3!.client.send(new HeadObjectCommand({ Bucket: s3!.bucket, Key: key })).then(
+        () => true,
+        () => false,
+      );
+    },
     setup: async () => {
       s3 = await startS3rver();
       process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
@@ -103,12 +120,26 @@ for (const backend of backends) {
       const bytes = await pngBytes(8, 8);
       const { created, complete } = await browser.upload(bytes, { contentType: 'image/png' });
       expect(complete.status).toBe(200);
+      expect(await backend.uploadedObjectExists(created.body.target.url, dir)).toBe(false);
       // A replay may store bytes again in quarantine (S3 allows any PUT until expiry), but the
       // promoted image never changes.
-      const replay = await send(created.body.target, await pngBytes(8, 8).then((b) => b));
+      const replay = await send(created.body.target, bytes);
       if (backend.name === 'disk') expect(replay.status).toBe(409);
       const served = await fetchBytes(complete.body.image.url);
       expect(served.bytes.equals(Buffer.from(bytes))).toBe(true);
+    });
+
+    it('keeps the bytes in quarantine until complete promotes them', async () => {
+      const browser = new Browser(server.url);
+      const bytes = await pngBytes(6, 6);
+      const created = await browser.request('POST', '/api/uploads', { filename: 'q.png', contentType: 'image/png', size: bytes.length });
+      expect((await send(created.body.target, bytes)).status).toBeLessThan(300);
+      expect(await backend.uploadedObjectExists(created.body.target.url, dir)).toBe(true);
+      expect(created.body.target.url).toContain('/incoming/');
+      const complete = await browser.request('POST', `/api/uploads/${created.body.upload.id}/complete`);
+      expect(complete.status).toBe(200);
+      expect(complete.body.image.url).toContain(`/public/${created.body.upload.id}`);
+      expect(await backend.uploadedObjectExists(created.body.target.url, dir)).toBe(false);
     });
 
     it('reports the caller\'s images only', async () => {

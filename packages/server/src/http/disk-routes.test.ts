@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { describeDirectUploadContract } from '@direct-upload/core/testing';
+import { describeDirectUploadContract, describeUrlResolverContract } from '@direct-upload/core/testing';
 import { DiskStorage } from '../adapters/disk/disk-storage.js';
 import { DiskTokens, type UploadTokenClaims } from '../adapters/disk/disk-tokens.js';
 import { DiskUploadSigner } from '../adapters/disk/disk-upload-signer.js';
@@ -96,6 +96,11 @@ function rawRequest(port: number, text: string): Promise<{ status: number; body:
 describeDirectUploadContract('DiskUploadSigner with the disk routes', async () => {
   const harness = await startHarness();
   return { signer: harness.signer, storage: harness.storage, enforcesSignature: true, close: harness.close };
+});
+
+describeUrlResolverContract('DiskUrlResolver with the disk routes', async () => {
+  const harness = await startHarness();
+  return { urls: harness.urls, storage: harness.storage, enforcesPrivacy: true, close: harness.close };
 });
 
 describe('disk routes', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { AnonymousCookieAuthorizer } from './anonymous-cookie-authorizer.js';
+import { describeAuthorizerContract } from '@direct-upload/core/testing';
 
 describe('AnonymousCookieAuthorizer', () => {
   const authorizer = new AnonymousCookieAuthorizer(randomBytes(32));
@@ -19,4 +20,20 @@ describe('AnonymousCookieAuthorizer', () => {
       expect(await authorizer.authenticate(sessionToken === undefined ? {} : { sessionToken })).toBeNull();
     }
   });
+});
+
+describeAuthorizerContract('AnonymousCookieAuthorizer', async () => {
+  const authorizer = new AnonymousCookieAuthorizer(randomBytes(32));
+  return {
+    authorizer,
+    valid: async () => {
+      const { owner, token } = authorizer.issue();
+      return { credentials: { sessionToken: token }, owner };
+    },
+    invalid: async () => [
+      { sessionToken: new AnonymousCookieAuthorizer(randomBytes(32)).issue().token },
+      { sessionToken: `${authorizer.issue().token}x` },
+      { bearerToken: authorizer.issue().token },
+    ],
+  };
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { JwtAuthorizer } from './jwt-authorizer.js';
+import { describeAuthorizerContract } from '@direct-upload/core/testing';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
 const key = new TextEncoder().encode(secret);
@@ -32,3 +33,13 @@ describe('JwtAuthorizer', () => {
     }
   });
 });
+
+describeAuthorizerContract('JwtAuthorizer', async () => ({
+  authorizer: new JwtAuthorizer(secret),
+  valid: async () => ({ credentials: { bearerToken: await sign({ sub: 'owner-7' }, { exp: '5m' }) }, owner: 'owner-7' }),
+  invalid: async () => [
+    { bearerToken: await sign({ sub: 'owner-7' }, { exp: Math.floor(Date.now() / 1000) - 60 }) },
+    { bearerToken: await sign({ sub: 'owner-7' }, { exp: '5m', alg: 'HS384' }) },
+    { sessionToken: 'not-a-bearer' },
+  ],
+}));

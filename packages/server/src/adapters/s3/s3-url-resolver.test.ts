@@ -5,6 +5,7 @@ import { createS3Client } from './s3-client.js';
 import { S3Storage } from './s3-storage.js';
 import { S3UrlResolver, defaultPublicBaseUrl } from './s3-url-resolver.js';
 import { startS3rver, type S3rverFixture } from './s3rver-fixture.js';
+import { describeUrlResolverContract } from '@direct-upload/core/testing';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
@@ -98,4 +99,15 @@ describe('S3UrlResolver.signedUrl', () => {
       expect(response.headers.get('content-type')).toBe('image/gif');
     });
   });
+});
+
+describeUrlResolverContract('S3UrlResolver on s3rver', async () => {
+  const s3 = await startS3rver();
+  const urls = new S3UrlResolver({
+    client: s3.client,
+    bucket: s3.bucket,
+    publicBaseUrl: defaultPublicBaseUrl({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true }),
+  });
+  // s3rver serves anonymous reads, so privacy is the bucket policy's job on a real store.
+  return { urls, storage: new S3Storage({ client: s3.client, bucket: s3.bucket }), enforcesPrivacy: false, close: () => s3.close() };
 });

@@ -15,6 +15,7 @@ import {
   webpBytes,
 } from '../../../test/fixtures/images.js';
 import { SharpImageProcessor } from './sharp-image-processor.js';
+import { describeImageProcessorContract } from '@direct-upload/core/testing';
 
 const processor = new SharpImageProcessor();
 const MAX_PIXELS = 40_000_000;
@@ -158,3 +159,15 @@ describe('SharpImageProcessor', () => {
     await expect(inspect(await pngBytes(2, 2), 0)).rejects.toBeInstanceOf(RangeError);
   });
 });
+
+describeImageProcessorContract('SharpImageProcessor', processor, async () => ({
+  valid: [
+    { bytes: await pngBytes(30, 20), type: 'image/png', width: 30, height: 20 },
+    { bytes: await jpegBytes(17, 9), type: 'image/jpeg', width: 17, height: 9 },
+    { bytes: await webpBytes(8, 8), type: 'image/webp', width: 8, height: 8 },
+    { bytes: await gifBytes(5, 7), type: 'image/gif', width: 5, height: 7 },
+    { bytes: await avifBytes(16, 16), type: 'image/avif', width: 16, height: 16 },
+  ],
+  invalid: [htmlBytes(), svgBytes(), await tiffBytes(), truncated(await pngBytes(200, 200))],
+  bomb: { bytes: await pngPixelBomb(64_250, 64_250), width: 64_250, height: 64_250 },
+}));
