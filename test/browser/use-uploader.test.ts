@@ -46,7 +46,7 @@ describe('useUploader in Chromium', { timeout: 60_000 }, () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  const states = () => page.getByRole('list', { name: 'States' }).getByRole('listitem').evaluateAll((items) => items.map((li) => li.firstChild?.textContent ?? ''));
+  const states = () => page.getByRole('list', { name: 'States' }).getByRole('listitem').locator('.state').allTextContents();
 
   it('renders each change of the store', async () => {
     const files = await smallImages();

@@ -171,3 +171,10 @@ describeImageProcessorContract('SharpImageProcessor', processor, async () => ({
   invalid: [htmlBytes(), svgBytes(), await tiffBytes(), truncated(await pngBytes(200, 200))],
   bomb: { bytes: await pngPixelBomb(64_250, 64_250), width: 64_250, height: 64_250 },
 }));
+
+describe('the libvips build', () => {
+  it('is at least the release that fixes the known decoder advisories (sharp >= 0.35.0)', () => {
+    const [major, minor] = sharp.versions.sharp.split('.').map(Number);
+    expect(major! > 0 || minor! >= 35).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
 // SharpImageProcessor: decodes untrusted upload bytes with libvips, limited to the accepted raster loaders.
+import { availableParallelism } from 'node:os';
 import sharp, { type Metadata } from 'sharp';
 import { DomainError, type ImageInfo, type ImageProcessor, type ImageType, type InspectOptions } from '@direct-upload/core';
+import { DecodeGate } from './decode-gate.js';
 
 /**
  * libvips picks a loader by sniffing the bytes, so every other loader (TIFF, SVG, PDF, ...) would be
@@ -20,20 +22,27 @@ sharp.unblock({ operation: [...ACCEPTED_LOADERS] });
 export interface SharpImageProcessorOptions {
   /** Longest a decode may run before the image is refused (default 30). */
   timeoutSeconds?: number;
+  /** Decodes run at once (default: the number of cores); more wait in line. */
+  maxConcurrent?: number;
+  /** Decodes that may wait for a slot before further ones are refused with 503 (default 64). */
+  maxWaiting?: number;
 }
 
 export class SharpImageProcessor implements ImageProcessor {
   private readonly timeoutSeconds: number;
+  private readonly gate: DecodeGate;
 
   constructor(options: SharpImageProcessorOptions = {}) {
     this.timeoutSeconds = options.timeoutSeconds ?? 30;
+    this.gate = new DecodeGate(options.maxConcurrent ?? availableParallelism(), options.maxWaiting ?? 64);
   }
 
   async inspect(bytes: Uint8Array, options: InspectOptions): Promise<ImageInfo> {
     const { maxPixels, signal } = options;
     if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
     signal?.throwIfAborted();
-    return abortable(this.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), maxPixels, signal), signal);
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.gate.run(() => abortable(this.decode(input, maxPixels, signal), signal), signal);
   }
 
   private async decode(input: Buffer, maxPixels: number, signal: AbortSignal | undefined): Promise<ImageInfo> {
