@@ -7,6 +7,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      '@direct-upload/protocol/browser': fileURLToPath(new URL('./packages/protocol/src/browser.ts', import.meta.url)),
       '@direct-upload/protocol': src('protocol'),
       '@direct-upload/core/testing': fileURLToPath(new URL('./packages/core/testing/index.ts', import.meta.url)),
       '@direct-upload/core': src('core'),

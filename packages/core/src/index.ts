@@ -24,3 +24,4 @@ export * from './use-cases/image-view.js';
 export * from './use-cases/sha256.js';
 export * from './memory/memory-storage.js';
 export * from './memory/memory-metadata-store.js';
+export * from './use-cases/accepts-bytes.js';

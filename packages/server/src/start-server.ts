@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import {
+  acceptsBytes,
   sweep,
   type DirectUploadSigner,
   type MetadataStore,
@@ -131,10 +132,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     useCases,
     disk: parts.disk && {
       ...parts.disk,
-      acceptsBytes: async (uploadId) => {
-        const record = await metadata.getUpload(uploadId);
-        return record?.status === 'pending' && record.expiresAt > new Date();
-      },
+      acceptsBytes: (uploadId) => acceptsBytes(useCases, uploadId),
     },
     demoDir: DEMO_DIR,
   });

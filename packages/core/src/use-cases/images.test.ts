@@ -6,6 +6,7 @@ import { deleteImage } from './delete-image.js';
 import { getImage } from './get-image.js';
 import { listImages } from './list-images.js';
 import { sweep } from './sweep.js';
+import { acceptsBytes } from './accepts-bytes.js';
 
 async function upload(h: ReturnType<typeof harness>, owner: string) {
   const body = fakePng(2, 2);
@@ -77,5 +78,20 @@ describe('reading, listing and deleting images', () => {
     expect((await h.metadata.getUpload(fresh.upload.id))!.status).toBe('pending');
     expect(h.storage.objects.size).toBe(0);
     expect(await sweep(h.deps)).toEqual({ expired: 0, purged: 0, failed: 0 });
+  });
+});
+
+describe('acceptsBytes', () => {
+  it('is true only while the upload is pending and unexpired', async () => {
+    const h = harness();
+    const created = await createUpload(h.deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: 64 });
+    expect(await acceptsBytes(h.deps, created.upload.id)).toBe(true);
+    expect(await acceptsBytes(h.deps, crypto.randomUUID())).toBe(false);
+    await h.transfer(created.target, fakePng(2, 2));
+    await completeUpload(h.deps, 'alice', created.upload.id);
+    expect(await acceptsBytes(h.deps, created.upload.id)).toBe(false);
+    const late = await createUpload(h.deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: 64 });
+    h.advance(900);
+    expect(await acceptsBytes(h.deps, late.upload.id)).toBe(false);
   });
 });
