@@ -12,6 +12,7 @@ export default defineConfig({
   resolve: {
     // The workspace packages' sources, so the demo builds without their dist and tracks every edit.
     alias: [
+      { find: /^@direct-upload\/protocol\/browser$/, replacement: here('../protocol/src/browser.ts') },
       { find: /^@direct-upload\/client$/, replacement: here('../client/src/index.ts') },
       { find: /^@direct-upload\/react$/, replacement: here('../react/src/index.ts') },
       { find: /^@direct-upload\/react\/styles\.css$/, replacement: here('../react/styles.css') },

@@ -1,3 +1,4 @@
+// The API client over real HTTP: the session gate, error decoding, aborts and URL handling.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -6,7 +6,7 @@ import type {
   Image,
   ListImagesResponse,
 } from '@direct-upload/protocol';
-import { API_PATHS } from './api-paths.js';
+import { ROUTES } from '@direct-upload/protocol/browser';
 import { parseClientConfig, parseCreateUploadResponse, parseImageResponse, parseListImagesResponse } from './response-shapes.js';
 import { abortedError, networkError, UploadError } from './upload-error.js';
 
@@ -75,23 +75,23 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
 
   return {
     async getConfig(signal) {
-      return json(await request('GET', API_PATHS.config, undefined, signal), parseClientConfig);
+      return json(await request('GET', ROUTES.config, undefined, signal), parseClientConfig);
     },
     async createUpload(body, signal) {
-      return session.run(async () => json(await request('POST', API_PATHS.uploads, body, signal), parseCreateUploadResponse));
+      return session.run(async () => json(await request('POST', ROUTES.uploads, body, signal), parseCreateUploadResponse));
     },
     async completeUpload(id, signal) {
-      return session.run(async () => json(await request('POST', API_PATHS.complete(id), {}, signal), parseImageResponse));
+      return session.run(async () => json(await request('POST', ROUTES.complete(id), {}, signal), parseImageResponse));
     },
     async listImages(query = {}, signal) {
       const params = new URLSearchParams();
       if (query.limit !== undefined) params.set('limit', String(query.limit));
       if (query.cursor) params.set('cursor', query.cursor);
       const search = params.toString() ? `?${params}` : '';
-      return session.run(async () => json(await request('GET', `${API_PATHS.images}${search}`, undefined, signal), parseListImagesResponse));
+      return session.run(async () => json(await request('GET', `${ROUTES.images}${search}`, undefined, signal), parseListImagesResponse));
     },
     async deleteImage(id, signal) {
-      await session.run(() => request('DELETE', API_PATHS.image(id), undefined, signal));
+      await session.run(() => request('DELETE', ROUTES.image(id), undefined, signal));
     },
     resolveUrl(url) {
       if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;

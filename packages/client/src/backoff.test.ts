@@ -1,3 +1,4 @@
+// Backoff delays with full jitter, and the abortable sleep.
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, sleep } from './backoff.js';
 import { isUploadError } from './upload-error.js';

@@ -1,3 +1,4 @@
+// The uploader end to end against a scripted API: states, checks, retries, expiry, concurrency, cancel, retry, remove.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startScriptedApi, type ScriptedApi } from '../test/support/scripted-api-server.js';

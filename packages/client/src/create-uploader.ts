@@ -65,6 +65,8 @@ interface Job {
   queued: QueuedTask | null;
   /** Increments on each run, so a stale run's late events are dropped. */
   run: number;
+  /** Stops listening to the caller's signal once the run has ended. */
+  detach: (() => void) | null;
   memo: UploadMemo;
   settle: { resolve(image: Image): void; reject(error: UploadError): void } | null;
 }
@@ -102,6 +104,8 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
 
   function finish(job: Job, run: number, outcome: { image: Image } | { error: unknown }) {
     if (job.run !== run) return;
+    job.detach?.();
+    job.detach = null;
     job.controller = null;
     job.queued = null;
     const settle = job.settle;
@@ -133,10 +137,8 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
     const forward = () => controller.abort(external?.reason);
     if (external?.aborted) controller.abort(external.reason);
     else external?.addEventListener('abort', forward, { once: true });
-    const done = (outcome: { image: Image } | { error: unknown }) => {
-      external?.removeEventListener('abort', forward);
-      finish(job, run, outcome);
-    };
+    job.detach = () => external?.removeEventListener('abort', forward);
+    const done = (outcome: { image: Image } | { error: unknown }) => finish(job, run, outcome);
 
     let limits: ClientConfig;
     try {
@@ -178,6 +180,7 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
       controller: null,
       queued: null,
       run: 0,
+      detach: null,
       memo: {},
       ...extra,
     };
@@ -228,6 +231,8 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
       if (job) {
         // The run's own end will be ignored from now on; a caller awaiting `upload()` hears it here.
         job.run += 1;
+        job.detach?.();
+        job.detach = null;
         job.settle?.reject(abortedError().withMessage(describeError(abortedError(), { filename: job.file.name })));
         job.settle = null;
       }

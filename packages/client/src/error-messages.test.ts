@@ -1,3 +1,4 @@
+// Sentences shown to people for failed files.
 import { describe, expect, it } from 'vitest';
 import { describeError } from './error-messages.js';
 import { UploadError } from './upload-error.js';

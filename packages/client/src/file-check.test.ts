@@ -1,3 +1,4 @@
+// The checks before any request, and the sizes their messages show.
 import { describe, expect, it } from 'vitest';
 import { checkFile } from './file-check.js';
 import { formatBytes } from './format-bytes.js';

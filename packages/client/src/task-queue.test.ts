@@ -1,3 +1,4 @@
+// The concurrency-limited queue: limit, order, failures and dequeuing.
 import { describe, expect, it } from 'vitest';
 import { createTaskQueue } from './task-queue.js';
 

@@ -1,3 +1,4 @@
+// Reading storage answers: success, expiry (S3 and embedded store), bytes already there, failures.
 import { describe, expect, it } from 'vitest';
 import { classifyTransfer } from './transfer-outcome.js';
 

@@ -1,3 +1,4 @@
+// The per-file state machine: legal moves, ignored late events, requeueing.
 import { describe, expect, it } from 'vitest';
 import type { Image } from '@direct-upload/protocol';
 import { UploadError } from './upload-error.js';

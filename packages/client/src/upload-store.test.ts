@@ -1,3 +1,4 @@
+// The store: immutable snapshots, notifications and removal.
 import { describe, expect, it } from 'vitest';
 import { createUploadStore, type UploaderState } from './upload-store.js';
 import { initialItem } from './upload-state.js';

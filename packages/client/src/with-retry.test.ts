@@ -1,3 +1,4 @@
+// Retry policy: which failures are retried, how long between tries, and when to stop.
 import { describe, expect, it } from 'vitest';
 import { UploadError } from './upload-error.js';
 import { withRetry } from './with-retry.js';

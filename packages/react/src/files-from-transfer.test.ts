@@ -1,3 +1,4 @@
+// Files out of drops and pastes, and which paste targets are left alone.
 import { describe, expect, it } from 'vitest';
 import { filesFromTransfer, isEditableTarget } from './files-from-transfer.js';
 

@@ -1,3 +1,4 @@
+// The widget's markup for each file state, rendered from a real uploader.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUploader, fetchTransport, type Uploader } from '@direct-upload/client';

@@ -1,10 +1,8 @@
 // Makes sure packages/demo/dist (which the server serves at /) is built from the current sources.
-import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const demo = join(root, 'packages/demo');
@@ -26,6 +24,5 @@ export async function ensureDemoBuilt(): Promise<void> {
   const built = await stat(join(demo, 'dist/index.html')).then((s) => s.mtimeMs, () => 0);
   const sources = Math.max(...(await Promise.all(SOURCES.map((path) => newestMtime(join(root, path))))));
   if (built > sources) return;
-  const vite = createRequire(import.meta.url).resolve('vite/bin/vite.js');
-  await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: demo });
+  await build({ configFile: join(demo, 'vite.config.ts'), logLevel: 'warn' });
 }
