@@ -96,7 +96,7 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       ).toMatchObject({ status: 'expired' });
     });
 
-    it('counts only the owner\'s unexpired pending and processing uploads', async () => {
+    it('caps only the owner\'s unexpired pending and processing uploads', async () => {
       const o = owner();
       const now = at('2026-01-01T00:10:00.000Z');
       const future = at('2026-01-01T00:20:00.000Z');
@@ -106,7 +106,21 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       await store.insertUpload(makeRecord({ owner: o, status: 'pending', expiresAt: past }));
       await store.insertUpload(makeRecord({ owner: o, status: 'ready', expiresAt: future }));
       await store.insertUpload(makeRecord({ owner: owner(), status: 'pending', expiresAt: future }));
-      expect(await store.countPending(o, now)).toBe(2);
+      const third = makeRecord({ owner: o, expiresAt: future });
+      expect(await store.insertUploadWithinCap(third, 3, now)).toBe(true);
+      expect(await store.getUpload(third.id)).toEqual(third);
+      const fourth = makeRecord({ owner: o, expiresAt: future });
+      expect(await store.insertUploadWithinCap(fourth, 3, now)).toBe(false);
+      expect(await store.getUpload(fourth.id)).toBeNull();
+    });
+
+    it('never exceeds the cap under concurrent inserts', async () => {
+      const o = owner();
+      const now = at('2026-01-01T00:10:00.000Z');
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: at('2026-01-01T00:20:00.000Z') }), 4, now)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(4);
     });
 
     it('lists ready records newest first, page by page, per owner', async () => {

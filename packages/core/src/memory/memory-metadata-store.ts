@@ -18,12 +18,14 @@ export class MemoryMetadataStore implements MetadataStore {
     return record ? clone(record) : null;
   }
 
-  async countPending(owner: string, now: Date): Promise<number> {
+  async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
     let count = 0;
     for (const r of this.records.values()) {
-      if (r.owner === owner && (r.status === 'pending' || r.status === 'processing') && r.expiresAt > now) count += 1;
+      if (r.owner === record.owner && (r.status === 'pending' || r.status === 'processing') && r.expiresAt > now) count += 1;
     }
-    return count;
+    if (count >= maxPending) return false;
+    await this.insertUpload(record);
+    return true;
   }
 
   async transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null> {

@@ -5,9 +5,13 @@ import type { ExpectedState, RecordChanges, UploadRecord } from '../domain/uploa
 export interface MetadataStore {
   /** Throws when the id exists already. */
   insertUpload(record: UploadRecord): Promise<void>;
+  /**
+   * Inserts the record only while its owner has fewer than `maxPending` uploads still `pending` or
+   * `processing` and unexpired at `now`; answers false otherwise. Atomic: concurrent calls, from any
+   * number of processes sharing the store, never exceed the cap.
+   */
+  insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean>;
   getUpload(id: string): Promise<UploadRecord | null>;
-  /** Uploads of the owner still `pending` or `processing` and not past their expiry. */
-  countPending(owner: string, now: Date): Promise<number>;
   /**
    * Applies the changes only if the record is in the expected state; returns the updated record,
    * or null when another caller changed it first (or it does not exist).

@@ -57,6 +57,6 @@ describe('createUpload', () => {
   it('refuses with the limiter\'s delay when the owner is over the rate limit', async () => {
     const h = harness({ ownerRateLimiter: { consume: async () => ({ allowed: false, remaining: 0, retryAfterSeconds: 17 }) } });
     await expect(createUpload(h.deps, 'alice', request)).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 17 });
-    expect(await h.metadata.countPending('alice', new Date('2026-06-01T12:00:00Z'))).toBe(0);
+    expect(await h.metadata.listExpired(new Date('2030-01-01T00:00:00Z'), 10)).toEqual([]);
   });
 });

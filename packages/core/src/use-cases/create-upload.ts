@@ -42,10 +42,6 @@ export async function createUpload(
   }
 
   const now = deps.clock();
-  if ((await deps.metadata.countPending(owner, now)) >= policy.maxPendingUploads) {
-    throw new DomainError('too_many_pending_uploads', undefined, { retryAfterSeconds: policy.urlTtlSeconds });
-  }
-
   const id = deps.newId();
   const urlExpiresAt = new Date(now.getTime() + policy.urlTtlSeconds * 1000);
   const record: UploadRecord = {
@@ -69,7 +65,9 @@ export async function createUpload(
     completedAt: null,
   };
   // The record comes first: a signed URL without a row would be an untracked orphan.
-  await deps.metadata.insertUpload(record);
+  if (!(await deps.metadata.insertUploadWithinCap(record, policy.maxPendingUploads, now))) {
+    throw new DomainError('too_many_pending_uploads', undefined, { retryAfterSeconds: policy.urlTtlSeconds });
+  }
   const target = await deps.signer.sign({
     uploadId: id,
     key: record.incomingKey,

@@ -1,5 +1,5 @@
 // Classifies better-sqlite3 errors for the metadata store: unusable database versus a caller's mistake.
-import type { DriverErrors } from './kysely-metadata-store.js';
+import type { DriverErrors } from '../kysely/kysely-metadata-store.js';
 
 /** Result codes (and their extended forms) that mean the database cannot serve now, not that a query is wrong. */
 const UNAVAILABLE =

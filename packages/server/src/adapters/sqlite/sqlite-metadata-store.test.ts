@@ -6,9 +6,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { MemoryMetadataStore } from '@direct-upload/core';
 import { describeMetadataStoreContract, makeRecord } from '@direct-upload/core/testing';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest } from '../kysely/migrations.js';
 import { openSqliteMetadataStore } from './sqlite-metadata-store.js';
-import type { Database } from './uploads-table.js';
+import type { Database } from '../kysely/uploads-table.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

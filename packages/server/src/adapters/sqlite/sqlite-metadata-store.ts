@@ -4,10 +4,10 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { unavailable } from '@direct-upload/core';
-import { KyselyMetadataStore } from './kysely-metadata-store.js';
-import { migrateToLatest } from './migrations.js';
+import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
+import { migrateToLatest } from '../kysely/migrations.js';
 import { sqliteErrors } from './sqlite-errors.js';
-import type { Database } from './uploads-table.js';
+import type { Database } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock before failing with 503 (default 5000). */

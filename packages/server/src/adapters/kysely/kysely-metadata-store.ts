@@ -1,5 +1,5 @@
 // MetadataStore over Kysely with portable SQL; a dialect adapter supplies the connection and error rules.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import {
   unavailable,
   type ExpectedState,
@@ -19,6 +19,12 @@ export interface DriverErrors {
   isDuplicateKey(error: unknown): boolean;
 }
 
+/**
+ * Serializes transactions of one owner inside `insertUploadWithinCap`. A store whose transactions
+ * are already serialized (one SQLite connection) needs none; PostgreSQL takes an advisory lock.
+ */
+export type OwnerLock = (trx: Transaction<Database>, owner: string) => Promise<void>;
+
 const UNFINISHED = ['pending', 'processing'] as const;
 
 export class KyselyMetadataStore implements MetadataStore {
@@ -27,6 +33,7 @@ export class KyselyMetadataStore implements MetadataStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly errors: DriverErrors,
+    private readonly lockOwner: OwnerLock = async () => {},
   ) {}
 
   async insertUpload(record: UploadRecord): Promise<void> {
@@ -43,17 +50,27 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? fromRow(row) : null;
   }
 
-  async countPending(owner: string, now: Date): Promise<number> {
-    const row = await this.run(() =>
-      this.db
-        .selectFrom('uploads')
-        .select((eb) => eb.fn.countAll().as('count'))
-        .where('owner', '=', owner)
-        .where('status', 'in', UNFINISHED)
-        .where('expires_at', '>', now.getTime())
-        .executeTakeFirstOrThrow(),
-    );
-    return Number(row.count);
+  async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
+    try {
+      return await this.run(() =>
+        this.db.transaction().execute(async (trx) => {
+          await this.lockOwner(trx, record.owner);
+          const { count } = await trx
+            .selectFrom('uploads')
+            .select((eb) => eb.fn.countAll().as('count'))
+            .where('owner', '=', record.owner)
+            .where('status', 'in', UNFINISHED)
+            .where('expires_at', '>', now.getTime())
+            .executeTakeFirstOrThrow();
+          if (Number(count) >= maxPending) return false;
+          await trx.insertInto('uploads').values(toRow(record)).execute();
+          return true;
+        }),
+      );
+    } catch (error) {
+      if (this.errors.isDuplicateKey(error)) throw new Error(`upload ${record.id} exists`, { cause: error });
+      throw error;
+    }
   }
 
   async transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null> {
