@@ -13,6 +13,7 @@ export type * from './ports/rate-limiter.js';
 export type * from './ports/authorizer.js';
 export type * from './ports/image-processor.js';
 export type * from './ports/metadata-store.js';
+export * from './ports/upload-observer.js';
 export * from './use-cases/create-upload.js';
 export * from './use-cases/complete-upload.js';
 export * from './use-cases/get-image.js';

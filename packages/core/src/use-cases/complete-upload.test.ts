@@ -168,3 +168,29 @@ describe('completeUpload', () => {
     await expect(completeUpload(h.deps, 'alice', upload.id)).resolves.toMatchObject({ status: 'ready' });
   });
 });
+
+describe('observing uploads', () => {
+  it('reports each creation, completion and rejection once', async () => {
+    const events: string[] = [];
+    const h = harness();
+    const deps = {
+      ...h.deps,
+      observer: {
+        uploadCreated: (type: string) => events.push(`created ${type}`),
+        uploadCompleted: (type: string, size: number) => events.push(`completed ${type} ${size}`),
+        uploadRejected: (code: string) => events.push(`rejected ${code}`),
+        limitRefused: (limit: string) => events.push(`refused ${limit}`),
+      },
+    };
+    const body = fakePng(3, 3);
+    const good = await createUpload(deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: body.length });
+    await h.transfer(good.target, body);
+    await completeUpload(deps, 'alice', good.upload.id);
+    await completeUpload(deps, 'alice', good.upload.id);
+    const bad = await createUpload(deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: body.length });
+    await h.transfer(bad.target, new Uint8Array(body.length));
+    await expect(completeUpload(deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
+    await expect(completeUpload(deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
+    expect(events).toEqual(['created image/png', 'completed image/png 64', 'created image/png', 'rejected type_mismatch']);
+  });
+});

@@ -9,6 +9,7 @@ import type { ImageProcessor } from '../ports/image-processor.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Storage } from '../ports/storage.js';
 import type { UrlResolver } from '../ports/url-resolver.js';
+import type { UploadObserver } from '../ports/upload-observer.js';
 import type { Clock, UploadPolicy } from '../policy.js';
 import { toImage } from './image-view.js';
 import { sha256Base64 } from './sha256.js';
@@ -20,6 +21,7 @@ export interface CompleteUploadDeps {
   urls: UrlResolver;
   policy: UploadPolicy;
   clock: Clock;
+  observer?: UploadObserver;
 }
 
 const PUBLIC_CACHE = 'public, max-age=31536000, immutable';
@@ -99,6 +101,7 @@ export async function completeUpload(
     { status: 'ready', storageKey: key, width: verified.width, height: verified.height, completedAt: deps.clock(), leaseUntil: null },
   );
   if (!ready) return settledByOther(deps, owner, id);
+  deps.observer?.uploadCompleted(ready.contentType, ready.size);
   // The promoted copy is committed; a failure here only leaves quarantine garbage behind.
   await deps.storage.delete(claimed.incomingKey, { signal }).catch(() => undefined);
   return toImage(ready, deps.urls, deps.policy.urlTtlSeconds);
@@ -158,7 +161,9 @@ async function reject(deps: CompleteUploadDeps, record: UploadRecord, code: Erro
     { status: 'processing' },
     { status: 'rejected', rejectionCode: code, leaseUntil: null },
   );
-  if (rejected) await deps.storage.delete(record.incomingKey, { signal }).catch(() => undefined);
+  if (!rejected) return;
+  deps.observer?.uploadRejected(code);
+  await deps.storage.delete(record.incomingKey, { signal }).catch(() => undefined);
 }
 
 function normalizeType(value: string | undefined): string | undefined {

@@ -8,6 +8,7 @@ import { DomainError } from '../errors.js';
 import type { DirectUploadSigner } from '../ports/direct-upload-signer.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { UploadObserver } from '../ports/upload-observer.js';
 import type { Clock, UploadPolicy } from '../policy.js';
 
 export interface CreateUploadDeps {
@@ -19,6 +20,7 @@ export interface CreateUploadDeps {
   newId: () => string;
   /** Hex digest used to turn owner ids that are unsafe in keys into safe ones. */
   digest: (value: string) => string;
+  observer?: UploadObserver;
 }
 
 export async function createUpload(
@@ -30,6 +32,7 @@ export async function createUpload(
   // Refused attempts count too, so probing the limits costs the same as using them.
   const decision = await deps.ownerRateLimiter.consume(owner);
   if (!decision.allowed) {
+    deps.observer?.limitRefused('owner_rate');
     throw new DomainError('rate_limited', undefined, { retryAfterSeconds: decision.retryAfterSeconds });
   }
 
@@ -66,6 +69,7 @@ export async function createUpload(
   };
   // The record comes first: a signed URL without a row would be an untracked orphan.
   if (!(await deps.metadata.insertUploadWithinCap(record, policy.maxPendingUploads, now))) {
+    deps.observer?.limitRefused('pending_cap');
     throw new DomainError('too_many_pending_uploads', undefined, { retryAfterSeconds: policy.urlTtlSeconds });
   }
   const target = await deps.signer.sign({
@@ -76,5 +80,6 @@ export async function createUpload(
     ...(record.checksumSha256 ? { checksumSha256: record.checksumSha256 } : {}),
     expiresAt: urlExpiresAt,
   });
+  deps.observer?.uploadCreated(contentType);
   return { upload: { id, status: 'pending', expiresAt: record.expiresAt.toISOString() }, target };
 }
