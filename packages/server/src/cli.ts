@@ -3,12 +3,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config.js';
 import { runSweep, startServer } from './start-server.js';
+import { runMigrate } from './cli-commands.js';
 
 const HELP = `Usage: direct-upload <command>
 
 Commands:
   serve      Start the HTTP API (and the demo page at /) with a periodic expiry sweep.
   sweep      Expire abandoned uploads and finish interrupted deletions once, then exit.
+  migrate    Bring the database schema up to date, then exit (serve does it too; safe
+             when several instances run it at once).
 
 Options:
   -h, --help Show this help.
@@ -37,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     return -1;
   }
+  if (command === 'migrate') {
+    process.stdout.write(`${await runMigrate(process.env)}\n`);
+    return 0;
+  }
   if (command === 'sweep') {
     const result = await runSweep(process.env);
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -51,7 +58,16 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : describe(error));
     process.exitCode = 1;
   },
 );
+
+/** The error and the chain of causes behind it (a 503 at start-up says which dependency failed and why). */
+function describe(error: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown })?.cause, depth++) {
+    lines.push(depth === 0 ? `${(e as Error)?.stack ?? String(e)}` : `caused by: ${(e as Error)?.message ?? String(e)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,17 +1,16 @@
 // Operating the server: restarts, dependency failures, CORS, the periodic sweep and the CLI.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { startServer, type RunningServer } from '../src/start-server.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { pngBytes } from './fixtures/images.js';
+import { runCli, serve } from './cli-process.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const dirs: string[] = [];
 const running: RunningServer[] = [];
 
@@ -34,19 +33,6 @@ afterAll(async () => {
 
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).map(String);
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('restarts', () => {
@@ -177,23 +163,42 @@ describe('the direct-upload command', () => {
   });
 
   it('serve starts on embedded defaults, answers, and stops on SIGTERM', async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
     const dir = await tempDir();
-    const child = spawn(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: '0' } });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const match = /"publicUrl":"([^"]+)"/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('close', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
+    const { child, url, exited } = await serve({ DATA_DIR: dir, PORT: '0' });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(join(dir, 'direct-upload.sqlite'))).toBe(true);
+  });
+
+  it('on SIGTERM stops accepting, finishes the transfer in flight, then exits', async () => {
+    const dir = await tempDir();
+    const { child, url, exited } = await serve({ DATA_DIR: dir, PORT: '0' });
+    const browser = new Browser(url);
+    const bytes = await pngBytes(64, 64);
+    const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });
+    const target = new URL(created.body.target.url);
+    // Send half of the body, stop the server, then send the rest.
+    let answered!: (status: number) => void;
+    const status = new Promise<number>((resolve) => (answered = resolve));
+    const put = httpRequest(target, { method: 'PUT', headers: { ...created.body.target.headers, 'content-length': String(bytes.length) } }, (res) => {
+      res.resume();
+      answered(res.statusCode ?? 0);
+    });
+    put.write(bytes.subarray(0, bytes.length >> 1));
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // New requests are refused (connection refused, or 503 on a connection kept alive).
+    const late = await fetch(`${url}/healthz`).then((r) => r.status, () => 'refused');
+    expect([503, 'refused']).toContain(late);
+    put.end(bytes.subarray(bytes.length >> 1));
+    expect(await status).toBe(200);
+    expect(await exited).toBe(0);
+    const db = new BetterSqlite3(join(dir, 'direct-upload.sqlite'), { readonly: true });
+    expect(db.prepare('select status from uploads where id = ?').get(created.body.upload.id)).toEqual({ status: 'pending' });
+    db.close();
+    expect((await files(join(dir, 'objects'))).some((f) => f.includes(created.body.upload.id))).toBe(true);
   });
 });

@@ -1,18 +1,16 @@
-// Use case: are the database and the object store reachable?
-import type { MetadataStore } from '../ports/metadata-store.js';
-import type { Storage } from '../ports/storage.js';
+// Use case: are the services this instance depends on (database, object store, ...) reachable?
+
+export type DependencyCheck = (signal?: AbortSignal) => Promise<void>;
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: boolean; storage: boolean };
+  checks: Record<string, boolean>;
 }
 
-export async function checkReadiness(
-  deps: { metadata: MetadataStore; storage: Storage },
-  signal?: AbortSignal,
-): Promise<Readiness> {
-  const [database, storage] = await Promise.all([settle(deps.metadata.ping(), signal), settle(deps.storage.ping({ signal }), signal)]);
-  return { ready: database && storage, checks: { database, storage } };
+export async function checkReadiness(checks: Record<string, DependencyCheck>, signal?: AbortSignal): Promise<Readiness> {
+  const names = Object.keys(checks);
+  const results = await Promise.all(names.map((name) => settle(checks[name]!(signal), signal)));
+  return { ready: results.every(Boolean), checks: Object.fromEntries(names.map((name, i) => [name, results[i]!])) };
 }
 
 /** True when the check passes before the signal aborts; a hung dependency counts as down. */

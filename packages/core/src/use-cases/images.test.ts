@@ -7,6 +7,7 @@ import { getImage } from './get-image.js';
 import { listImages } from './list-images.js';
 import { sweep } from './sweep.js';
 import { acceptsBytes } from './accepts-bytes.js';
+import { checkReadiness } from './check-readiness.js';
 
 async function upload(h: ReturnType<typeof harness>, owner: string) {
   const body = fakePng(2, 2);
@@ -93,5 +94,18 @@ describe('acceptsBytes', () => {
     const late = await createUpload(h.deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: 64 });
     h.advance(900);
     expect(await acceptsBytes(h.deps, late.upload.id)).toBe(false);
+  });
+});
+
+describe('checkReadiness', () => {
+  it('reports each named dependency, and a hung one as down', async () => {
+    const controller = new AbortController();
+    const pending = checkReadiness(
+      { database: async () => {}, storage: async () => Promise.reject(new Error('down')), cache: () => new Promise<void>(() => {}) },
+      controller.signal,
+    );
+    controller.abort();
+    expect(await pending).toEqual({ ready: false, checks: { database: true, storage: false, cache: false } });
+    expect(await checkReadiness({ database: async () => {} })).toEqual({ ready: true, checks: { database: true } });
   });
 });

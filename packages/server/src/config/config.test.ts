@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ kind: 's3', bucket: 'photos', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
   });
 
+  it('selects PostgreSQL and Redis from their URLs', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', DATABASE_POOL_SIZE: '25', REDIS_URL: 'redis://cache:6379', RATE_LIMIT_FALLBACK: 'memory' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/app', poolSize: 25 });
+    expect(config.redis).toEqual({ url: 'redis://cache:6379', fallback: 'memory' });
+    expect(loadConfig({}).redis).toBeNull();
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', filename: '/tmp/x.db' });
+  });
+
   it('treats empty variables as unset and parses lists', () => {
     const config = loadConfig({ PORT: '', UPLOAD_ALLOWED_TYPES: ' image/png , IMAGE/JPEG ', CORS_ORIGINS: 'https://a.test,https://b.test/', TRUST_PROXY: '1' });
     expect(config.port).toBe(3000);
@@ -57,6 +65,11 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ DEFAULT_VISIBILITY: 'secret' }, 'DEFAULT_VISIBILITY'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ RATE_LIMIT_FALLBACK: 'memory' }, 'RATE_LIMIT_FALLBACK'],
+    [{ RATE_LIMIT_FALLBACK: 'disk', REDIS_URL: 'redis://127.0.0.1:6379' }, 'RATE_LIMIT_FALLBACK'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [{ METRICS: 'maybe' }, 'METRICS'],
   ];
   for (const [env, name] of bad) {
     it(`stops with a message naming ${name} for ${JSON.stringify(env)}`, () => {

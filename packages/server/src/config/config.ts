@@ -44,6 +44,14 @@ const envSchema = z.object({
   PUBLIC_URL: url.optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: z.string().trim().min(1).optional(),
+  DATABASE_POOL_SIZE: integer(1, 1000).default(10),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  RATE_LIMIT_FALLBACK: z.enum(['none', 'memory']).default('none'),
+  METRICS: z.enum(['on', 'off']).default('on'),
   STORAGE: z.enum(['disk', 's3']).optional(),
   S3_BUCKET: z.string().trim().min(3).max(63).optional(),
   S3_REGION: z.string().trim().min(1).default('us-east-1'),
@@ -77,7 +85,10 @@ export interface Config {
   /** External base URL of this server; null when it must be derived from the bound port. */
   publicUrl: string | null;
   dataDir: string;
-  database: { kind: 'sqlite'; filename: string };
+  database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; poolSize: number };
+  /** Shared rate limits across instances; null = in-process limits. */
+  redis: { url: string; fallback: 'none' | 'memory' } | null;
+  metrics: boolean;
   storage:
     | { kind: 'disk'; root: string }
     | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; publicUrl?: string };
@@ -128,8 +139,11 @@ export function loadConfig(env: Env): Readonly<Config> {
   const storageKind = e.STORAGE ?? (e.S3_BUCKET ? 's3' : 'disk');
   if (storageKind === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: is required when STORAGE=s3');
   if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET) problems.push('AUTH_JWT_SECRET: is required when AUTH_MODE=jwt');
-  if (e.DATABASE_URL && !/^(sqlite:|file:)/.test(e.DATABASE_URL)) {
-    problems.push('DATABASE_URL: must be sqlite:<path> (other databases are not supported by this build)');
+  if (e.DATABASE_URL && !/^(sqlite:|file:|postgres:\/\/|postgresql:\/\/)/.test(e.DATABASE_URL)) {
+    problems.push('DATABASE_URL: must be postgres://... or sqlite:<path>');
+  }
+  if (e.RATE_LIMIT_FALLBACK === 'memory' && !e.REDIS_URL) {
+    problems.push('RATE_LIMIT_FALLBACK: "memory" is a fallback for Redis; set REDIS_URL too');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -139,7 +153,11 @@ export function loadConfig(env: Env): Readonly<Config> {
     host: e.HOST,
     publicUrl: e.PUBLIC_URL ?? (e.PORT === 0 ? null : `http://${hostForUrl(e.HOST)}:${e.PORT}`),
     dataDir,
-    database: { kind: 'sqlite', filename: sqliteFilename(e.DATABASE_URL, dataDir) },
+    database: /^postgres(ql)?:\/\//.test(e.DATABASE_URL ?? '')
+      ? { kind: 'postgres', url: e.DATABASE_URL!, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'sqlite', filename: sqliteFilename(e.DATABASE_URL, dataDir) },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, fallback: e.RATE_LIMIT_FALLBACK } : null,
+    metrics: e.METRICS === 'on',
     storage:
       storageKind === 's3'
         ? {

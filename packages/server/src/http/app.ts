@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
-import type { RateLimiter } from '@direct-upload/core';
+import type { DependencyCheck, RateLimiter, UploadObserver } from '@direct-upload/core';
 import type { ApiRoutesOptions } from './api-routes.js';
 import { apiRoutes } from './api-routes.js';
 import type { Authenticate } from './authenticate.js';
@@ -18,7 +18,12 @@ export interface AppOptions {
   corsOrigins: readonly string[] | null;
   authenticate: Authenticate;
   ipRateLimiter: RateLimiter;
+  observer: UploadObserver;
   useCases: ApiRoutesOptions['useCases'];
+  /** What `/readyz` checks, by name. */
+  readinessChecks: Record<string, DependencyCheck>;
+  /** Adds root hooks and routes before any other route is registered (metrics). */
+  instrument?: (app: FastifyInstance) => void;
   /** The embedded store's endpoints, when STORAGE=disk. */
   disk: DiskRoutesOptions | null;
   /** Built demo page to serve at `/`, when present. */
@@ -37,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   registerErrorHandler(app);
+  options.instrument?.(app);
   await app.register(cookie);
   if (options.corsOrigins) {
     await app.register(cors, {
@@ -51,14 +57,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!request.url.startsWith('/api/')) return;
     reply.header('cache-control', 'no-store');
     const decision = await options.ipRateLimiter.consume(request.ip);
-    if (!decision.allowed) return sendError(reply, 'rate_limited', undefined, decision.retryAfterSeconds);
+    if (decision.allowed) return;
+    options.observer.limitRefused('ip_rate');
+    return sendError(reply, 'rate_limited', undefined, decision.retryAfterSeconds);
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
 
-  await app.register(healthRoutes, { metadata: options.useCases.metadata, storage: options.useCases.storage });
+  await app.register(healthRoutes, { checks: options.readinessChecks });
   await app.register(apiRoutes, { authenticate: options.authenticate, useCases: options.useCases });
   if (options.disk) await app.register(diskRoutes, options.disk);
   if (options.demoDir && existsSync(options.demoDir)) {

@@ -1,4 +1,4 @@
-// Schema of the metadata database as in-code Kysely migrations, run when a store opens.
+// Schema of the metadata database as in-code Kysely migrations, shared by SQLite and PostgreSQL.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Only portable column types (text, integer, bigint) so the same migrations serve PostgreSQL;
@@ -50,9 +50,18 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+export interface MigrateOptions {
+  /**
+   * Schema holding Kysely's own bookkeeping tables. PostgreSQL must name its current schema: left
+   * unset, Kysely looks for those tables in every schema and would take another schema's for its own.
+   */
+  migrationTableSchema?: string;
+}
+
 /** Brings the schema up to date; answers the names of the migrations it ran (none when current). */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const { error, results = [] } = await new Migrator({ db, provider }).migrateToLatest();
+export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions = {}): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, migrationTableSchema: options.migrationTableSchema });
+  const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) throw error;
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

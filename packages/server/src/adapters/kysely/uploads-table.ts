@@ -1,4 +1,4 @@
-// Kysely table types of the metadata database, shared by every SQL dialect (SQLite now, PostgreSQL later).
+// Kysely table types of the metadata database, shared by every SQL dialect (SQLite and PostgreSQL).
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 
 /**

@@ -1,0 +1,24 @@
+import { it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startS3rver } from '../adapters/s3/s3rver-fixture.js';
+import { createS3Client } from '../adapters/s3/s3-client.js';
+import { loadConfig } from '../config/config.js';
+import { buildBucketDocuments, bucketSettingsFromConfig } from './bucket-documents.js';
+import { formatDoctorReport, runDoctor } from './doctor.js';
+import { formatSetupReport, setupBucket } from './setup-bucket.js';
+it('prints', async () => {
+  const s3 = await startS3rver();
+  const config = loadConfig({ S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, CORS_ORIGINS: 'https://app.example.com,https://b.example.com' });
+  const documents = buildBucketDocuments(bucketSettingsFromConfig(config)!);
+  console.log(formatSetupReport(await setupBucket({ client: s3.client, bucket: s3.bucket, documents, dryRun: true })));
+  console.log(formatSetupReport(await setupBucket({ client: s3.client, bucket: s3.bucket, documents: buildBucketDocuments({ ...bucketSettingsFromConfig(config)!, corsOrigins: ['https://app.example.com'] }), dryRun: false })));
+  console.log(formatDoctorReport(await runDoctor({ config, s3Client: s3.client, database: async () => {}, clock: () => new Date(Date.now() - 120_000) })));
+  console.log(formatDoctorReport(await runDoctor({ config: loadConfig({ S3_BUCKET: 'nope', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' }), s3Client: s3.client, database: async () => { throw new Error('SQLITE_CANTOPEN: unable to open database file'); } })));
+  const probe = createServer(); await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r)); const ep = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`; await new Promise((r) => probe.close(r));
+  const c = createS3Client({ region: 'us-east-1', endpoint: ep, forcePathStyle: true, credentials: s3.credentials });
+  console.log(formatDoctorReport(await runDoctor({ config: loadConfig({ S3_BUCKET: 'x-bucket', S3_ENDPOINT: ep, S3_FORCE_PATH_STYLE: 'true' }), s3Client: c, database: async () => {} })));
+  console.log(formatSetupReport(await setupBucket({ client: c, bucket: 'x-bucket', documents, dryRun: false, endpoint: ep })));
+  c.destroy();
+  await s3.close();
+});
