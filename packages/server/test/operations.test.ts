@@ -202,3 +202,23 @@ describe('the direct-upload command', () => {
     expect((await files(join(dir, 'objects'))).some((f) => f.includes(created.body.upload.id))).toBe(true);
   });
 });
+
+describe('metrics', () => {
+  it('counts uploads, rejections, refusals and request latencies at /metrics; METRICS=off removes it', async () => {
+    const server = await start({ DATA_DIR: await tempDir(), RATE_LIMIT_PER_MINUTE: '3' });
+    const browser = new Browser(server.url);
+    await browser.upload(await pngBytes(4, 4), { contentType: 'image/png' });
+    await browser.upload(new TextEncoder().encode('<html>not an image</html>'), { contentType: 'image/png' });
+    await browser.upload(await pngBytes(4, 4), { contentType: 'image/png' }).catch(() => undefined);
+    await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: 10 });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('direct_upload_uploads_created_total{content_type="image/png"} 3');
+    expect(text).toContain('direct_upload_uploads_completed_total{content_type="image/png"} 2');
+    expect(text).toContain('direct_upload_uploads_rejected_total{reason="type_mismatch"} 1');
+    expect(text).toContain('direct_upload_limit_refusals_total{limit="owner_rate"} 1');
+    expect(text).toMatch(/direct_upload_http_request_duration_seconds_count\{method="POST",route="\/api\/uploads\/:id\/complete",status_code="200"\} 2/);
+
+    const off = await start({ DATA_DIR: await tempDir(), METRICS: 'off' });
+    expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+  });
+});
