@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config.js';
 import { runSweep, startServer } from './start-server.js';
-import { runMigrate } from './cli-commands.js';
+import { runDoctorCommand, runMigrate, runSetupBucket } from './cli-commands.js';
 
 const HELP = `Usage: direct-upload <command>
 
@@ -12,9 +12,17 @@ Commands:
   sweep      Expire abandoned uploads and finish interrupted deletions once, then exit.
   migrate    Bring the database schema up to date, then exit (serve does it too; safe
              when several instances run it at once).
+  setup-bucket [--dry-run]
+             Apply to S3_BUCKET a CORS rule for CORS_ORIGINS, a lifecycle rule expiring
+             incoming/ after a day, and (DEFAULT_VISIBILITY=public) public read of public/.
+             --dry-run prints these documents and the IAM policy the server needs, and
+             changes nothing.
+  doctor     Check configuration, credentials, bucket access, CORS, the clock, the
+             database and Redis; exit non-zero when something is wrong.
 
 Options:
   -h, --help Show this help.
+  --dry-run  With setup-bucket: print, change nothing.
 
 Configuration comes from environment variables (PORT, HOST, PUBLIC_URL, DATA_DIR,
 DATABASE_URL, STORAGE, S3_*, AUTH_MODE, AUTH_JWT_SECRET, SECRET_KEY, UPLOAD_*,
@@ -24,7 +32,7 @@ With none set, the server runs on embedded defaults: a disk store and SQLite in 
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' } } });
   const command = positionals[0];
   if (values.help || command === 'help' || command === undefined) {
     process.stdout.write(HELP);
@@ -43,6 +51,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate') {
     process.stdout.write(`${await runMigrate(process.env)}\n`);
     return 0;
+  }
+  if (command === 'setup-bucket' || command === 'doctor') {
+    const result = command === 'doctor' ? await runDoctorCommand(process.env) : await runSetupBucket(process.env, values['dry-run'] ?? false);
+    process.stdout.write(`${result.text.trimEnd()}\n`);
+    return result.ok ? 0 : 1;
   }
   if (command === 'sweep') {
     const result = await runSweep(process.env);

@@ -141,7 +141,7 @@ const LABEL: Record<CheckStatus, string> = { ok: ' ok ', warn: 'warn', fail: 'FA
 
 /** The report as text for a terminal. */
 export function formatDoctorReport(report: DoctorReport): string {
-  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const width = Math.max(0, ...report.checks.map((check) => check.name.length));
   // Under the detail column: two spaces, the six-character tag, a space, the name, two spaces.
   const indent = ' '.repeat(width + 11);
   const lines = ['direct-upload doctor', ''];

@@ -48,7 +48,7 @@ export function classifyS3Failure(error: unknown): S3Failure {
   const name = typeof e.Code === 'string' ? e.Code : typeof e.name === 'string' ? e.name : 'Error';
   const status = e.$metadata?.httpStatusCode;
   const networkCode = findNetworkCode(error);
-  const message = describe(name, status, typeof e.message === 'string' ? e.message : String(error), networkCode);
+  const message = oneLine(name, status, typeof e.message === 'string' ? e.message : String(error), networkCode);
 
   if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'aborted', message };
   if (networkCode) return { kind: 'unreachable', message };
@@ -108,7 +108,7 @@ function findNetworkCode(error: unknown, depth = 0): string | null {
   return findNetworkCode(e.cause, depth + 1);
 }
 
-function describe(name: string, status: number | undefined, message: string, networkCode: string | null): string {
+function oneLine(name: string, status: number | undefined, message: string, networkCode: string | null): string {
   const parts = [name];
   if (status !== undefined) parts.push(`(HTTP ${status})`);
   let text = parts.join(' ');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetBucketCorsCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../adapters/s3/s3-client.js';
@@ -131,16 +131,16 @@ describe('setupBucket on s3rver', () => {
 });
 
 /** Stands in for a store with particular answers: (method, subresource) -> [status, body]. */
-async function fakeStore(answer: (method: string, subresource: string, body: string) => [number, string]) {
-  const requests: Array<{ method: string; subresource: string; body: string }> = [];
+async function fakeStore(answer: (method: string, subresource: string, body: string) => [number, string, Record<string, string>?]) {
+  const requests: Array<{ method: string; subresource: string; body: string; headers: IncomingHttpHeaders }> = [];
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       const subresource = [...new URL(request.url ?? '/', 'http://store').searchParams.keys()][0] ?? '';
-      requests.push({ method: request.method ?? '', subresource, body });
-      const [status, text] = answer(request.method ?? '', subresource, body);
-      response.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) }).end(text);
+      requests.push({ method: request.method ?? '', subresource, body, headers: request.headers });
+      const [status, text, headers = {}] = answer(request.method ?? '', subresource, body);
+      response.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -180,6 +180,30 @@ describe('setupBucket with stores that answer differently', () => {
     expect(report.steps[1]!.detail).toContain('the store cannot show its current rules, so any others were replaced');
     const put = store.requests.find((r) => r.method === 'PUT' && r.subresource === 'lifecycle')!;
     expect(put.body).toContain('<ID>direct-upload-expire-incoming</ID>');
+  });
+
+  it('keeps the lifecycle rules of others, replaces its own, and keeps the bucket-wide transition setting', async () => {
+    const current =
+      '<LifecycleConfiguration>' +
+      '<Rule><ID>theirs</ID><Status>Enabled</Status><Filter><Prefix>logs/</Prefix></Filter><Expiration><Days>30</Days></Expiration></Rule>' +
+      '<Rule><ID>direct-upload-expire-incoming</ID><Status>Enabled</Status><Filter><Prefix>incoming/</Prefix></Filter><Expiration><Days>7</Days></Expiration></Rule>' +
+      '</LifecycleConfiguration>';
+    store = await fakeStore((method, subresource) => {
+      if (method === 'GET' && subresource === 'lifecycle') return [200, current, { 'x-amz-transition-default-minimum-object-size': 'varies_by_storage_class' }];
+      if (method === 'GET') return [404, s3Error(subresource === 'cors' ? 'NoSuchCORSConfiguration' : 'NoSuchBucketPolicy', 'none')];
+      return [200, ''];
+    });
+    const report = await setupBucket({ client: store.client, bucket: 'uploads', documents: buildBucketDocuments(settings('uploads')), dryRun: false });
+
+    expect(report.steps[1]).toMatchObject({ status: 'applied', detail: expect.stringContaining('kept 1 other rule') });
+    const put = store.requests.find((r) => r.method === 'PUT' && r.subresource === 'lifecycle')!;
+    expect(put.body.match(/<ID>[^<]*<\/ID>/g)).toEqual([
+      '<ID>direct-upload-expire-incoming</ID>',
+      '<ID>direct-upload-abort-incomplete-multipart</ID>',
+      '<ID>theirs</ID>',
+    ]);
+    expect(put.body).not.toContain('<Days>7</Days>');
+    expect(put.headers['x-amz-transition-default-minimum-object-size']).toBe('varies_by_storage_class');
   });
 
   it('keeps the statements of an existing bucket policy', async () => {

@@ -9,6 +9,7 @@ import {
   type CORSRule,
   type LifecycleRule,
   type S3Client,
+  type TransitionDefaultMinimumObjectSize,
 } from '@aws-sdk/client-s3';
 import { DOCUMENT_IDS, type BucketDocuments, type PolicyDocument, type PolicyStatement } from './bucket-documents.js';
 import { withContentMd5 } from './content-md5.js';
@@ -124,8 +125,12 @@ async function lifecycleStep(options: SetupBucketOptions): Promise<SetupStep> {
 
   const send = sendOptions(options.signal);
   let existing: LifecycleRule[] | null;
+  // A bucket-wide setting that rides along with the rules; a write without it would reset it.
+  let transitionDefault: TransitionDefaultMinimumObjectSize | undefined;
   try {
-    existing = (await options.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: options.bucket }), send)).Rules ?? [];
+    const current = await options.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: options.bucket }), send);
+    existing = current.Rules ?? [];
+    transitionDefault = current.TransitionDefaultMinimumObjectSize;
   } catch (error) {
     const failure = classifyS3Failure(error);
     const state = unreadable(failure);
@@ -136,7 +141,11 @@ async function lifecycleStep(options: SetupBucketOptions): Promise<SetupStep> {
   try {
     await options.client.send(
       withContentMd5(
-        new PutBucketLifecycleConfigurationCommand({ Bucket: options.bucket, LifecycleConfiguration: { Rules: [...ours, ...kept] } }),
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: options.bucket,
+          LifecycleConfiguration: { Rules: [...ours, ...kept] },
+          ...(transitionDefault ? { TransitionDefaultMinimumObjectSize: transitionDefault } : {}),
+        }),
       ),
       send,
     );
