@@ -95,6 +95,24 @@ describe('dependency failures', () => {
   });
 });
 
+describe('Redis down', () => {
+  it('answers 503 with Retry-After (never 500), or uses per-process limits with RATE_LIMIT_FALLBACK=memory', async () => {
+    const body = { filename: 'a.png', contentType: 'image/png', size: 10 };
+    const closed = await start({ DATA_DIR: await tempDir(), REDIS_URL: 'redis://127.0.0.1:9' });
+    const browser = new Browser(closed.url);
+    const refused = await browser.request('POST', '/api/uploads', body);
+    expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 503, code: 'service_unavailable' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await browser.request('GET', '/readyz')).toMatchObject({ status: 503, body: { checks: { database: true, storage: true, redis: false } } });
+
+    const fallback = await start({ DATA_DIR: await tempDir(), REDIS_URL: 'redis://127.0.0.1:9', RATE_LIMIT_FALLBACK: 'memory', RATE_LIMIT_PER_MINUTE: '2' });
+    const b = new Browser(fallback.url);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await b.request('POST', '/api/uploads', body)).status);
+    expect(statuses).toEqual([201, 201, 429]);
+  });
+});
+
 describe('CORS', () => {
   it('is off by default (same origin only) and allows exactly the configured origins', async () => {
     const preflight = (url: string, origin: string) =>

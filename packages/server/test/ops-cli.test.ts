@@ -4,7 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { runCli } from './cli-process.js';
+import { POSTGRES_URL, serviceAvailable } from './services.js';
 
 const ALLOWED = 'https://app.example';
 
@@ -92,6 +95,33 @@ describe('doctor on embedded defaults', () => {
       expect(result.code, result.stdout + result.stderr).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const postgres = await serviceAvailable('PostgreSQL', POSTGRES_URL);
+
+describe.skipIf(!postgres)('migrate on PostgreSQL', () => {
+  it('applies the schema once, even when several run at once, then reports it up to date', async () => {
+    const database = `du_migrate_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`create database ${database}`);
+    try {
+      const url = new URL(POSTGRES_URL);
+      url.pathname = `/${database}`;
+      const env = { DATABASE_URL: url.toString() };
+      const runs = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env), runCli(['migrate'], env)]);
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      expect(runs.filter((r) => r.stdout.includes('Applied migrations: 0001_create_uploads'))).toHaveLength(1);
+      const again = await runCli(['migrate'], env);
+      expect(again.stdout).toContain('up to date');
+      const bad = await runCli(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('database is unavailable');
+    } finally {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
     }
   });
 });
