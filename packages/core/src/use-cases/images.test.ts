@@ -104,6 +104,8 @@ describe('checkReadiness', () => {
       { database: async () => {}, storage: async () => Promise.reject(new Error('down')), cache: () => new Promise<void>(() => {}) },
       controller.signal,
     );
+    // The quick checks settle first; then the deadline passes with one still hanging.
+    await new Promise((resolve) => setTimeout(resolve, 10));
     controller.abort();
     expect(await pending).toEqual({ ready: false, checks: { database: true, storage: false, cache: false } });
     expect(await checkReadiness({ database: async () => {} })).toEqual({ ready: true, checks: { database: true } });
