@@ -12,6 +12,7 @@ export type * from './ports/url-resolver.js';
 export type * from './ports/rate-limiter.js';
 export type * from './ports/authorizer.js';
 export type * from './ports/image-processor.js';
+export type * from './ports/job-runner.js';
 export type * from './ports/metadata-store.js';
 export * from './ports/upload-observer.js';
 export * from './use-cases/create-upload.js';
