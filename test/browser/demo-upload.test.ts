@@ -69,12 +69,19 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** The gallery as the page shows it: alt text, URL and whether the picture actually loaded. */
+/** The gallery as the page shows it: alt text, shown URL, the link around it and whether the picture loaded. */
 function gallery(page: Page) {
   return page
     .getByRole('list', { name: 'Your images' })
     .getByRole('img')
-    .evaluateAll((imgs) => (imgs as HTMLImageElement[]).map((img) => ({ alt: img.alt, src: img.src, loaded: img.complete && img.naturalWidth > 0 })));
+    .evaluateAll((imgs) =>
+      (imgs as HTMLImageElement[]).map((img) => ({
+        alt: img.alt,
+        src: img.src,
+        href: img.closest('a')?.href ?? '',
+        loaded: img.complete && img.naturalWidth > 0,
+      })),
+    );
 }
 
 const galleryNames = async (page: Page) => (await gallery(page)).map((i) => i.alt).sort();
@@ -175,9 +182,18 @@ for (const backend of backends) {
       for (const put of puts) expect(put.url.origin).toBe(transferOrigin);
 
       await expect.poll(async () => (await gallery(page)).every((i) => i.loaded), { timeout: 15_000 }).toBe(true);
+      // What the API says of each image, to check the page against (same context, so same session).
+      const listed = (await (await context.request.get(`${server.url}/api/images`)).json()) as {
+        images: { filename: string; url: string; variants?: Record<string, { url: string }> }[];
+      };
+      const pathOf = (url: string) => new URL(url, server.url).pathname;
       for (const image of await gallery(page)) {
         const original = small.find((f) => f.name === image.alt)!;
-        const fetched = await context.request.get(image.src);
+        const described = listed.images.find((i) => i.filename === image.alt)!;
+        // The thumbnail when the server made one, else the original; the link always leads to the original.
+        expect(pathOf(image.src)).toBe(pathOf(described.variants?.thumb?.url ?? described.url));
+        expect(pathOf(image.href)).toBe(pathOf(described.url));
+        const fetched = await context.request.get(image.href);
         expect(fetched.status()).toBe(200);
         expect(Buffer.from(await fetched.body()).equals(original.buffer)).toBe(true);
       }

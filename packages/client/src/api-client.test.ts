@@ -94,8 +94,38 @@ describe('API client', () => {
       res.end(JSON.stringify({ images: [image('a')], nextCursor: 'c2' }));
     });
     const page = await createApiClient({ endpoint: `${endpoint}/` }).listImages({ limit: 1, cursor: 'c1' });
-    expect(page).toEqual({ images: [image('a')], nextCursor: 'c2' });
+    // An image from a server without processing gets the fields a newer one sends, empty.
+    expect(page).toEqual({ images: [{ ...image('a'), variants: {}, placeholder: null }], nextCursor: 'c2' });
     expect(seen).toEqual(['/api/images?limit=1&cursor=c1']);
+  });
+
+  it("tells a ready image (200) from one the server still processes (202, with its Retry-After), and refuses other answers", async () => {
+    const thumb = { url: '/i/a/thumb.webp', width: 1, height: 1, contentType: 'image/webp', size: 9 };
+    const answers: Record<string, [number, unknown, Record<string, string>?]> = {
+      '/api/uploads/a/complete': [200, { image: { ...image('a'), variants: { thumb, broken: { width: 1 } }, placeholder: '#a1b2c3' } }],
+      '/api/uploads/b/complete': [202, { upload: { id: 'b', status: 'processing', expiresAt: '2026-01-01T00:00:00.000Z' } }, { 'retry-after': '1' }],
+      '/api/uploads/e/complete': [202, { upload: { id: 'e', status: 'processing', expiresAt: '2026-01-01T00:00:00.000Z' } }],
+      '/api/uploads/c/complete': [200, { image: image('c') }],
+      '/api/uploads/d/complete': [202, { upload: { id: 'd', status: 'pending' } }],
+    };
+    const endpoint = await serve((req, res) => {
+      const [status, body, headers] = answers[req.url ?? ''] ?? [404, {}];
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    });
+    const client = createApiClient({ endpoint });
+    expect(await client.completeUpload('a')).toEqual({ status: 'ready', image: { ...image('a'), variants: { thumb }, placeholder: '#a1b2c3' } });
+    expect(await client.completeUpload('b')).toEqual({
+      status: 'processing',
+      upload: { id: 'b', status: 'processing', expiresAt: '2026-01-01T00:00:00.000Z' },
+      retryAfterMs: 1000,
+    });
+    expect(await client.completeUpload('e')).toEqual({
+      status: 'processing',
+      upload: { id: 'e', status: 'processing', expiresAt: '2026-01-01T00:00:00.000Z' },
+    });
+    expect(await client.completeUpload('c')).toEqual({ status: 'ready', image: { ...image('c'), variants: {}, placeholder: null } });
+    await expect(client.completeUpload('d')).rejects.toMatchObject({ code: 'invalid_response', status: 202 });
   });
 
   it('resolves relative upload targets against the endpoint and leaves absolute ones alone', () => {

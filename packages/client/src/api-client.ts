@@ -1,13 +1,13 @@
 // The SDK's calls to the JSON API: request building, credentials and error decoding, nothing more.
-import type {
-  ClientConfig,
-  CreateUploadRequest,
-  CreateUploadResponse,
-  Image,
-  ListImagesResponse,
-} from '@direct-upload/protocol';
+import type { ClientConfig, CreateUploadRequest, CreateUploadResponse, ListImagesResponse } from '@direct-upload/protocol';
 import { ROUTES } from '@direct-upload/protocol/browser';
-import { parseClientConfig, parseCreateUploadResponse, parseImageResponse, parseListImagesResponse } from './response-shapes.js';
+import {
+  parseClientConfig,
+  parseCompleteResponse,
+  parseCreateUploadResponse,
+  parseListImagesResponse,
+  type CompleteResult,
+} from './response-shapes.js';
 import { abortedError, networkError, UploadError } from './upload-error.js';
 
 export type HeaderSource = () => Record<string, string> | Promise<Record<string, string>>;
@@ -28,7 +28,11 @@ export interface ApiClientOptions {
 export interface ApiClient {
   getConfig(signal?: AbortSignal): Promise<ClientConfig>;
   createUpload(body: CreateUploadRequest, signal?: AbortSignal): Promise<CreateUploadResponse>;
-  completeUpload(id: string, signal?: AbortSignal): Promise<Image>;
+  /**
+   * Asks the server to finish an upload whose bytes were sent. Idempotent: the image once it is
+   * ready, `processing` while the server still works on it (call again later), or the refusal.
+   */
+  completeUpload(id: string, signal?: AbortSignal): Promise<CompleteResult>;
   listImages(query?: { limit?: number; cursor?: string | null }, signal?: AbortSignal): Promise<ListImagesResponse>;
   deleteImage(id: string, signal?: AbortSignal): Promise<void>;
   /** An absolute URL for a path or URL the server returned (upload targets may be relative). */
@@ -81,7 +85,12 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       return session.run(async () => json(await request('POST', ROUTES.uploads, body, signal), parseCreateUploadResponse));
     },
     async completeUpload(id, signal) {
-      return session.run(async () => json(await request('POST', ROUTES.complete(id), {}, signal), parseImageResponse));
+      return session.run(async () => {
+        const response = await request('POST', ROUTES.complete(id), {}, signal);
+        const result = await json(response, parseCompleteResponse);
+        const retryAfterMs = result.status === 'processing' ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+        return retryAfterMs === undefined ? result : { ...result, retryAfterMs };
+      });
     },
     async listImages(query = {}, signal) {
       const params = new URLSearchParams();

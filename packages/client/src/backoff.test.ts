@@ -1,6 +1,6 @@
 // Backoff delays with full jitter, and the abortable sleep.
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, DEFAULT_POLL, pollDelay, sleep } from './backoff.js';
 import { isUploadError } from './upload-error.js';
 
 const options = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -19,6 +19,19 @@ describe('backoffDelay', () => {
   it('draws the whole range from zero (full jitter)', () => {
     expect(backoffDelay(3, options, () => 0)).toBe(0);
     expect(backoffDelay(3, options, () => 0.5)).toBe(400);
+  });
+});
+
+describe('pollDelay', () => {
+  it('doubles from 500 ms up to 5 s by default', () => {
+    const top = () => 0.999999;
+    expect([0, 1, 2, 3, 4, 5, 30].map((poll) => pollDelay(poll, DEFAULT_POLL, top))).toEqual([499, 999, 1999, 3999, 4999, 4999, 4999]);
+  });
+
+  it('draws from the upper half only, so that a poll never follows the previous one at once', () => {
+    expect(pollDelay(0, DEFAULT_POLL, () => 0)).toBe(250);
+    expect(pollDelay(3, DEFAULT_POLL, () => 0)).toBe(2000);
+    expect(pollDelay(3, DEFAULT_POLL, () => 0.5)).toBe(3000);
   });
 });
 

@@ -1,4 +1,4 @@
-// Exponential backoff with full jitter, and an abortable sleep to wait it out.
+// Exponential backoff with jitter (for retries and for polling), and an abortable sleep to wait it out.
 import { abortedError } from './upload-error.js';
 
 export interface RetryOptions {
@@ -17,6 +17,23 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 500, maxD
 export function backoffDelay(retry: number, options: RetryOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
   return Math.floor(random() * ceiling);
+}
+
+export interface PollOptions {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Waits between two `complete` calls while the server processes an image: 500 ms doubling to 5 s. */
+export const DEFAULT_POLL: PollOptions = { baseDelayMs: 500, maxDelayMs: 5_000 };
+
+/**
+ * Delay before poll number `poll` (0 for the first): uniform in [ceiling / 2, ceiling), ceiling as above.
+ * Half jitter: polls of files finished together still spread out, yet never come back at once.
+ */
+export function pollDelay(poll: number, options: PollOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** poll);
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -1,18 +1,22 @@
-// The uploader end to end against a scripted API: states, checks, retries, expiry, concurrency, cancel, retry, remove.
+// The uploader end to end against a scripted API: states, checks, retries, expiry, processing, concurrency, cancel, retry, remove.
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startScriptedApi, type ScriptedApi } from '../test/support/scripted-api-server.js';
 import { recordStatuses, waitForState } from '../test/support/wait-for-state.js';
 import { createUploader, type UploaderOptions } from './create-uploader.js';
 import { fetchTransport } from './fetch-transport.js';
+import { sleep as realSleep } from './backoff.js';
 import { isUploadError } from './upload-error.js';
 
 let api: ScriptedApi;
 let delays: number[];
+/** A clock that moves only when the uploader waits, so that deadlines are reached exactly and at once. */
+let clock: number;
 
 beforeEach(async () => {
   api = await startScriptedApi();
   delays = [];
+  clock = 0;
 });
 afterEach(() => api.close());
 
@@ -21,7 +25,11 @@ function uploaderFor(options: UploaderOptions = {}) {
     endpoint: api.url,
     transport: fetchTransport(),
     // Waits are recorded, not slept: retries happen at once and the test can see how long they would wait.
-    sleep: async (ms) => void delays.push(ms),
+    sleep: async (ms) => {
+      delays.push(ms);
+      clock += ms;
+    },
+    now: () => clock,
     random: () => 0.5,
     ...options,
   });
@@ -165,6 +173,121 @@ describe('uploader: retries', () => {
     expect(error).toMatchObject({ code: 'upload_url_expired' });
     expect(api.count('POST', '/api/uploads')).toBe(2);
     expect(api.count('PUT', /^\/store\//)).toBe(2);
+  });
+});
+
+describe('uploader: processing on the server', () => {
+  const completes = () => api.count('POST', '/api/uploads/up1/complete');
+
+  it('waits while the server processes the image, polling with growing waits, then is done', async () => {
+    api.completePlan.push('processing', 'processing');
+    const uploader = uploaderFor();
+    const history = recordStatuses(uploader);
+    const image = await uploader.upload(png('a.png'));
+
+    expect(image).toMatchObject({ id: 'up1', placeholder: '#a1b2c3', variants: { thumb: { url: '/images/up1/thumb.webp' } } });
+    expect(history.get(uploader.getState().items[0]!.id)).toEqual(['queued', 'hashing', 'uploading', 'verifying', 'processing', 'done']);
+    expect(completes()).toBe(3);
+    // 500 ms then 1 s ceilings, drawn from their upper half (random() is 0.5 here).
+    expect(delays).toEqual([375, 750]);
+    expect(api.count('PUT', /^\/store\//)).toBe(1);
+  });
+
+  it("waits at least as long as the server's Retry-After asks, within the 5 s ceiling", async () => {
+    const after = (seconds: number) => ({ processing: { retryAfter: seconds } });
+    api.completePlan.push(after(2), after(2), 'processing', after(30), after(1));
+    const uploader = uploaderFor();
+    await uploader.upload(png('a.png'));
+    expect(delays).toEqual([2000, 2000, 1500, 5000, 3750]);
+  });
+
+  it('skips the processing state when the server answers at once', async () => {
+    const uploader = uploaderFor();
+    const history = recordStatuses(uploader);
+    await uploader.upload(png('a.png'));
+    expect(history.get(uploader.getState().items[0]!.id)).not.toContain('processing');
+    expect(delays).toEqual([]);
+  });
+
+  it("shows the server's refusal after processing, without asking again", async () => {
+    api.completePlan.push('processing', 'refuse422');
+    const uploader = uploaderFor();
+    const history = recordStatuses(uploader);
+    const error = await uploader.upload(new File([new Uint8Array(64).fill(3)], 'photo.jpg', { type: 'image/jpeg' })).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'processing_failed', status: 422, message: 'photo.jpg could not be processed' });
+    const [item] = uploader.getState().items;
+    expect(item).toMatchObject({ status: 'error', error: { code: 'processing_failed', message: 'photo.jpg could not be processed' } });
+    expect(history.get(item!.id)).toEqual(['queued', 'hashing', 'uploading', 'verifying', 'processing', 'error']);
+    expect(completes()).toBe(2);
+  });
+
+  it('retries a 5xx poll by the retry rules and goes on polling', async () => {
+    api.completePlan.push('processing', 'fail500', 'processing', 'ok');
+    const uploader = uploaderFor({ retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 1000 } });
+    const image = await uploader.upload(png('a.png'));
+    expect(image.id).toBe('up1');
+    expect(completes()).toBe(4);
+    // Poll wait, retry wait (full jitter on 100 ms), then the second poll wait.
+    expect(delays).toEqual([375, 50, 750]);
+  });
+
+  it('gives up with processing_timeout at the deadline; a retry asks again without sending the bytes again', async () => {
+    api.completePlan.push(...Array.from({ length: 20 }, () => 'processing' as const));
+    const uploader = uploaderFor({ processingTimeoutMs: 10_000 });
+    const [id] = uploader.add([png('a.png')]);
+    const state = await waitForState(uploader, (s) => s.items[0]!.status === 'error');
+
+    expect(state.items[0]).toMatchObject({ error: { code: 'processing_timeout', message: 'a.png is taking too long to process; try again later' } });
+    // The last wait is cut to the deadline, and one last call made there.
+    expect(delays).toEqual([375, 750, 1500, 3000, 3750, 625]);
+    expect(delays.reduce((a, b) => a + b)).toBe(10_000);
+    expect(completes()).toBe(7);
+
+    api.completePlan.length = 0;
+    uploader.retry(id!);
+    const after = await waitForState(uploader, (s) => s.items[0]!.status === 'done');
+    expect(after.items[0]).toMatchObject({ image: { id: 'up1' } });
+    expect(api.count('POST', '/api/uploads')).toBe(1);
+    expect(api.count('PUT', /^\/store\//)).toBe(1);
+  });
+
+  it('waits five minutes by default', async () => {
+    api.completePlan.push(...Array.from({ length: 100 }, () => 'processing' as const));
+    const uploader = uploaderFor();
+    await expect(uploader.upload(png('a.png'))).rejects.toMatchObject({ code: 'processing_timeout' });
+    expect(delays.reduce((a, b) => a + b)).toBe(5 * 60_000);
+    expect(Math.max(...delays)).toBe(3750);
+  });
+
+  it("stops polling when the caller's signal fires, and a retry picks up where it stopped", async () => {
+    api.completePlan.push('processing');
+    // Waits for real (until aborted), so the file surely sits in processing when the signal fires.
+    const uploader = uploaderFor({ sleep: (_ms, signal) => realSleep(10 * 60_000, signal) });
+    const controller = new AbortController();
+    const pending = uploader.upload(png('a.png'), { signal: controller.signal });
+    await waitForState(uploader, (s) => s.items[0]?.status === 'processing');
+    controller.abort();
+
+    await expect(pending).rejects.toMatchObject({ code: 'aborted', message: 'a.png: upload cancelled' });
+    expect(uploader.getState().items[0]!.status).toBe('cancelled');
+    expect(completes()).toBe(1);
+
+    uploader.retry(uploader.getState().items[0]!.id);
+    const state = await waitForState(uploader, (s) => s.items[0]!.status === 'done');
+    expect(state.items[0]).toMatchObject({ image: { id: 'up1' } });
+    expect(completes()).toBe(2);
+    expect(api.count('PUT', /^\/store\//)).toBe(1);
+  });
+
+  it('cancels a file while it is processing', async () => {
+    api.completePlan.push('processing');
+    const uploader = uploaderFor({ sleep: (_ms, signal) => realSleep(10 * 60_000, signal) });
+    const [id] = uploader.add([png('a.png')]);
+    await waitForState(uploader, (s) => s.items[0]?.status === 'processing');
+    uploader.cancel(id!);
+    await waitForState(uploader, (s) => s.items[0]!.status === 'cancelled');
+    expect(completes()).toBe(1);
   });
 });
 

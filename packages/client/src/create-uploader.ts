@@ -16,15 +16,25 @@ import { xhrTransport } from './xhr-transport.js';
 export interface UploaderOptions extends ApiClientOptions {
   /** Files in flight at once (hashing to completion); 3 by default. */
   concurrency?: number;
-  /** Retries of network failures and 5xx answers on the transfer and on `complete`. */
+  /** Retries of network failures and 5xx answers on the transfer and on each call to `complete`. */
   retry?: Partial<RetryOptions>;
   /** How bytes travel; XMLHttpRequest by default, `fetchTransport()` where there is none. */
   transport?: Transport;
-  /** Replaces the timer between retries (tests). */
+  /** Replaces the timer between retries and between polls while the server processes (tests). */
   sleep?: Sleep;
   /** Replaces Math.random in the backoff jitter (tests). */
   random?: () => number;
+  /**
+   * How long to keep asking while the server processes an image (after the bytes were verified),
+   * counted from its first "processing" answer; 5 minutes by default. The file then fails with
+   * `processing_timeout`, and retrying it asks again without sending the bytes again.
+   */
+  processingTimeoutMs?: number;
+  /** Replaces Date.now for the processing deadline (tests). */
+  now?: () => number;
 }
+
+export const DEFAULT_PROCESSING_TIMEOUT_MS = 5 * 60_000;
 
 export interface AddOptions {
   visibility?: Visibility;
@@ -78,6 +88,10 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const transport = options.transport ?? xhrTransport();
   const timing = { ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.random ? { random: options.random } : {}) };
+  const processing = {
+    processingTimeoutMs: options.processingTimeoutMs ?? DEFAULT_PROCESSING_TIMEOUT_MS,
+    ...(options.now ? { now: options.now } : {}),
+  };
   const jobs = new Map<string, Job>();
   let config: Promise<ClientConfig> | null = null;
   let knownConfig: ClientConfig | null = null;
@@ -155,7 +169,7 @@ export function createUploader(options: UploaderOptions = {}): Uploader {
       job.queued = null;
       try {
         const image = await runUpload(
-          { api, transport, retry, ...timing },
+          { api, transport, retry, ...timing, ...processing },
           {
             file: job.file,
             ...job.options,

@@ -16,6 +16,13 @@ describe('describeError', () => {
     expect(describeError(error, context)).toBe('cat.png could not be uploaded: the server is unavailable; try again');
   });
 
+  it('says when the server could not process the image, or took too long', () => {
+    expect(describeError(new UploadError('processing_failed', 'The image could not be processed.', { status: 422 }), context)).toBe(
+      'cat.png could not be processed',
+    );
+    expect(describeError(new UploadError('processing_timeout', 'x'), context)).toBe('cat.png is taking too long to process; try again later');
+  });
+
   it("falls back to the server's message for codes it does not know", () => {
     const error = new UploadError('something_new', 'A new rule refused it.', { status: 422 });
     expect(describeError(error, context)).toBe('cat.png could not be uploaded: A new rule refused it.');

@@ -25,6 +25,10 @@ export function describeError(error: UploadError, { filename, maxBytes }: Messag
     case 'checksum_mismatch':
     case 'size_mismatch':
       return `${name} was damaged on the way; try again`;
+    case 'processing_failed':
+      return `${name} could not be processed`;
+    case 'processing_timeout':
+      return `${name} is taking too long to process; try again later`;
     case 'aborted':
       return `${name}: upload cancelled`;
     case 'network_error':

@@ -1,7 +1,8 @@
-// One file's trip once it is allowed to go: hash, create, transfer (renewing an expired URL once), complete.
+// One file's trip once it is allowed to go: hash, create, transfer (renewing an expired URL once), complete and wait.
 import type { Image, Metadata, Visibility } from '@direct-upload/protocol';
 import type { ApiClient } from './api-client.js';
 import type { RetryOptions, Sleep } from './backoff.js';
+import { completeWhenReady } from './complete-when-ready.js';
 import type { UploadFile } from './file-check.js';
 import { sha256Base64 } from './sha256.js';
 import { classifyTransfer } from './transfer-outcome.js';
@@ -14,8 +15,11 @@ export interface RunUploadDeps {
   api: ApiClient;
   transport: Transport;
   retry: RetryOptions;
+  /** Longest wait for the server's processing of the image, once it said it had started. */
+  processingTimeoutMs: number;
   sleep?: Sleep;
   random?: () => number;
+  now?: () => number;
   hash?: (blob: Blob, signal?: AbortSignal) => Promise<string | null>;
 }
 
@@ -43,7 +47,13 @@ const FILENAME_MAX = 255;
 export async function runUpload(deps: RunUploadDeps, job: RunUploadJob): Promise<Image> {
   const { file, signal, emit, memo } = job;
   const retrying = { retry: deps.retry, signal, ...(deps.sleep ? { sleep: deps.sleep } : {}), ...(deps.random ? { random: deps.random } : {}) };
-  const complete = (id: string) => withRetry(() => deps.api.completeUpload(id, signal), retrying);
+  const complete = (id: string) =>
+    completeWhenReady(deps.api, id, {
+      ...retrying,
+      processingTimeoutMs: deps.processingTimeoutMs,
+      ...(deps.now ? { now: deps.now } : {}),
+      onProcessing: () => emit({ type: 'process' }),
+    });
   throwIfAborted(signal);
 
   if (memo.transferredUploadId) {

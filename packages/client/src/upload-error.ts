@@ -9,7 +9,9 @@ export type ClientErrorCode =
   | 'file_too_large'
   | 'empty_file'
   | 'transfer_failed'
-  | 'invalid_response';
+  | 'invalid_response'
+  /** The server was still processing the image when the uploader's `processingTimeoutMs` ran out. */
+  | 'processing_timeout';
 
 export type UploadErrorCode = ErrorCode | ClientErrorCode;
 

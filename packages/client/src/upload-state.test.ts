@@ -26,6 +26,27 @@ describe('upload state machine', () => {
     expect(done).toMatchObject({ status: 'done', image });
   });
 
+  it('goes from verifying to processing and on to done or error', () => {
+    const verifying = run(initialItem('u1', file), { type: 'progress', loaded: 3, total: 3 }, { type: 'verify' });
+    const processing = transition(verifying, { type: 'process' });
+    expect(processing).toMatchObject({ id: 'u1', name: 'a.png', status: 'processing' });
+    expect(transition(processing, { type: 'succeed', image })).toMatchObject({ status: 'done', image });
+    expect(transition(processing, { type: 'fail', error })).toMatchObject({ status: 'error', error });
+    expect(transition(processing, { type: 'cancel' }).status).toBe('cancelled');
+  });
+
+  it('does not go back from processing, nor skip to it before the bytes were sent', () => {
+    const processing = run(initialItem('u1', file), { type: 'verify' }, { type: 'process' });
+    expect(processing.status).toBe('processing');
+    expect(transition(processing, { type: 'verify' })).toBe(processing);
+    expect(transition(processing, { type: 'progress', loaded: 3, total: 3 })).toBe(processing);
+    expect(transition(processing, { type: 'process' })).toBe(processing);
+    const uploading = run(initialItem('u1', file), { type: 'progress', loaded: 1, total: 3 });
+    expect(transition(uploading, { type: 'process' })).toBe(uploading);
+    const queued = initialItem('u1', file);
+    expect(transition(queued, { type: 'process' })).toBe(queued);
+  });
+
   it('returns frozen items and never mutates the previous one', () => {
     const start = initialItem('u1', file);
     const next = transition(start, { type: 'hash' });

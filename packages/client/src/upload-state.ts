@@ -3,7 +3,7 @@ import type { Image } from '@direct-upload/protocol';
 import type { UploadFile } from './file-check.js';
 import type { UploadError } from './upload-error.js';
 
-export type UploadStatus = 'queued' | 'hashing' | 'uploading' | 'verifying' | 'done' | 'error' | 'cancelled';
+export type UploadStatus = 'queued' | 'hashing' | 'uploading' | 'verifying' | 'processing' | 'done' | 'error' | 'cancelled';
 
 interface ItemBase {
   readonly id: string;
@@ -19,6 +19,8 @@ export type UploadItem = ItemBase &
     | { readonly status: 'hashing' }
     | { readonly status: 'uploading'; readonly loaded: number; readonly total: number }
     | { readonly status: 'verifying' }
+    /** The server has the bytes and makes the image in the background; the SDK polls until it is ready. */
+    | { readonly status: 'processing' }
     | { readonly status: 'done'; readonly image: Image }
     | { readonly status: 'error'; readonly error: UploadError }
     | { readonly status: 'cancelled' }
@@ -28,6 +30,7 @@ export type UploadEvent =
   | { type: 'hash' }
   | { type: 'progress'; loaded: number; total: number }
   | { type: 'verify' }
+  | { type: 'process' }
   | { type: 'succeed'; image: Image }
   | { type: 'fail'; error: UploadError }
   | { type: 'cancel' }
@@ -40,7 +43,8 @@ const ACCEPTS: Record<UploadStatus, ReadonlySet<UploadEvent['type']>> = {
   queued: new Set(['hash', 'progress', 'verify', 'fail', 'cancel']),
   hashing: new Set(['progress', 'fail', 'cancel']),
   uploading: new Set(['progress', 'verify', 'fail', 'cancel']),
-  verifying: new Set(['succeed', 'fail', 'cancel']),
+  verifying: new Set(['process', 'succeed', 'fail', 'cancel']),
+  processing: new Set(['succeed', 'fail', 'cancel']),
   done: new Set(),
   error: new Set(['requeue']),
   cancelled: new Set(['requeue']),
@@ -68,6 +72,8 @@ export function transition(item: UploadItem, event: UploadEvent): UploadItem {
     }
     case 'verify':
       return Object.freeze({ ...base, status: 'verifying' });
+    case 'process':
+      return Object.freeze({ ...base, status: 'processing' });
     case 'succeed':
       return Object.freeze({ ...base, status: 'done', image: event.image });
     case 'fail':

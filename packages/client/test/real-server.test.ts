@@ -6,10 +6,12 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/start-server.js';
 import { startS3rver, type S3rverFixture } from '../../server/src/adapters/s3/s3rver-fixture.js';
-import { createUploader, fetchTransport, isUploadError, type Transport, type UploaderOptions } from '../src/index.js';
+import { sleep } from '../src/backoff.js';
+import { contentUrl, createUploader, fetchTransport, isUploadError, type Transport, type UploaderOptions } from '../src/index.js';
 import { networkError } from '../src/upload-error.js';
 import { cookieFetch } from './support/cookie-fetch.js';
 import { jpegFile, pngFile } from './support/images.js';
+import { recordStatuses } from './support/wait-for-state.js';
 
 interface Backend {
   name: string;
@@ -71,7 +73,9 @@ for (const backend of backends) {
     function uploaderFor(server: Running, options: UploaderOptions = {}) {
       const jar = cookieFetch();
       const log = loggingFetch(jar.fetch);
-      const uploader = createUploader({ endpoint: server.url, fetch: log.fetch, transport: fetchTransport(), sleep: async () => undefined, ...options });
+      // Short real waits: retries come quickly, and polls while the server processes do not spin.
+      const quick = (ms: number, signal?: AbortSignal) => sleep(Math.min(ms, 20), signal);
+      const uploader = createUploader({ endpoint: server.url, fetch: log.fetch, transport: fetchTransport(), sleep: quick, ...options });
       return { uploader, jar, calls: log.calls };
     }
 
@@ -111,6 +115,30 @@ for (const backend of backends) {
       // Another browser (no cookie) sees none of them.
       const stranger = uploaderFor(server);
       expect((await stranger.uploader.api.listImages()).images).toEqual([]);
+    });
+
+    it('waits while the server processes in the background, then gets the variants; contentUrl redirects to them', async () => {
+      // With no wait on the server's side, `complete` answers "processing" until the image is ready.
+      const server = await serve({ COMPLETE_WAIT_MS: '0' });
+      const { uploader, jar } = uploaderFor(server);
+      const history = recordStatuses(uploader);
+      const image = await uploader.upload(await pngFile('wide.png', 600, 300));
+
+      // Processing is nearly always seen here, but a fast server may be done before the first answer.
+      const path = ['queued', 'hashing', 'uploading', 'verifying'];
+      expect([[...path, 'done'], [...path, 'processing', 'done']]).toContainEqual(history.get(uploader.getState().items[0]!.id));
+      const thumb = image.variants.thumb!;
+      expect(thumb).toMatchObject({ contentType: 'image/webp' });
+      expect(typeof image.placeholder).toBe('string');
+      const served = await fetch(thumb.url);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe('image/webp');
+
+      const redirect = await jar.fetch(contentUrl(server.url, image.id, 'thumb'), { redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      expect(new URL(redirect.headers.get('location')!, server.url).pathname).toBe(new URL(thumb.url, server.url).pathname);
+      const original = await jar.fetch(contentUrl(server.url, image.id), { redirect: 'manual' });
+      expect(new URL(original.headers.get('location')!, server.url).pathname).toBe(new URL(image.url, server.url).pathname);
     });
 
     it("refuses a type outside the server's list before asking for an upload", async () => {

@@ -17,6 +17,8 @@ export type * from './ports/metadata-store.js';
 export * from './ports/upload-observer.js';
 export * from './use-cases/create-upload.js';
 export * from './use-cases/complete-upload.js';
+export * from './use-cases/process-upload.js';
+export * from './use-cases/verify-bytes.js';
 export * from './use-cases/get-image.js';
 export * from './use-cases/list-images.js';
 export * from './use-cases/delete-image.js';

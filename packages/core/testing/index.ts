@@ -8,3 +8,4 @@ export * from './use-case-harness.js';
 export { describeAuthorizerContract } from './authorizer-contract.js';
 export { describeUrlResolverContract } from './url-resolver-contract.js';
 export { describeImageProcessorContract } from './image-processor-contract.js';
+export { describeJobRunnerContract, type JobRunnerContractConfig, type JobRunnerContractSetup } from './job-runner-contract.js';

@@ -143,20 +143,36 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       expect(rest.map((r) => r.id)).toEqual(expected.slice(2));
     });
 
-    it('lists expired pending and processing records, and tombstones', async () => {
+    it('lists expired pending records, stalled processing records, and tombstones', async () => {
       const now = at('2030-01-01T00:00:00.000Z');
       const expiredPending = makeRecord({ owner: owner(), status: 'pending', expiresAt: at('2029-12-31T00:00:00.000Z') });
-      const expiredProcessing = makeRecord({ owner: owner(), status: 'processing', expiresAt: at('2029-12-31T00:00:01.000Z') });
       const live = makeRecord({ owner: owner(), status: 'pending', expiresAt: at('2030-01-02T00:00:00.000Z') });
       const ready = makeRecord({ owner: owner(), status: 'ready', expiresAt: at('2029-12-31T00:00:00.000Z') });
+      const stalled = makeRecord({ owner: owner(), status: 'processing', attempts: 2, leaseUntil: at('2029-12-31T23:59:00.000Z'), expiresAt: at('2029-12-31T00:00:00.000Z') });
+      const working = makeRecord({ owner: owner(), status: 'processing', attempts: 1, leaseUntil: at('2030-01-01T00:01:00.000Z') });
       const deleted = makeRecord({ owner: owner(), status: 'deleted' });
-      for (const r of [expiredPending, expiredProcessing, live, ready, deleted]) await store.insertUpload(r);
+      for (const r of [expiredPending, live, ready, stalled, working, deleted]) await store.insertUpload(r);
       const expiredIds = (await store.listExpired(now, 1000)).map((r) => r.id);
-      expect(expiredIds).toEqual(expect.arrayContaining([expiredPending.id, expiredProcessing.id]));
-      expect(expiredIds).not.toContain(live.id);
-      expect(expiredIds).not.toContain(ready.id);
+      expect(expiredIds).toContain(expiredPending.id);
+      for (const other of [live, ready, stalled, working]) expect(expiredIds).not.toContain(other.id);
+      const stalledIds = (await store.listStalledProcessing(now, 1000)).map((r) => r.id);
+      expect(stalledIds).toContain(stalled.id);
+      expect(stalledIds).not.toContain(working.id);
       expect((await store.listDeleted(1000)).map((r) => r.id)).toContain(deleted.id);
       expect(await store.listExpired(now, 1)).toHaveLength(1);
+    });
+
+    it('claims a processing attempt only once', async () => {
+      const record = makeRecord({ owner: owner(), status: 'processing', attempts: 0 });
+      await store.insertUpload(record);
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, () => store.transition(record.id, { status: 'processing', attempts: 0 }, { attempts: 1 })),
+      );
+      expect(claims.filter((c) => c !== null)).toHaveLength(1);
+      const variants = { thumb: { key: `public/${record.id}/thumb.webp`, contentType: 'image/webp', width: 10, height: 8, size: 321 } };
+      const ready = await store.transition(record.id, { status: 'processing', attempts: 1 }, { status: 'ready', variants, placeholder: '#102030' });
+      expect(ready).toMatchObject({ status: 'ready', attempts: 1, variants, placeholder: '#102030' });
+      expect(await store.getUpload(record.id)).toEqual(ready);
     });
 
     it('removes a record for good', async () => {

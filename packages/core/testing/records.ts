@@ -24,6 +24,9 @@ export function makeRecord(overrides: Partial<UploadRecord> = {}): UploadRecord 
     expiresAt: new Date('2026-01-01T00:20:00.000Z'),
     leaseUntil: null,
     completedAt: null,
+    attempts: 0,
+    variants: null,
+    placeholder: null,
     ...overrides,
   };
 }

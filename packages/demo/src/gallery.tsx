@@ -1,4 +1,5 @@
-// The grid of the caller's images, each with a delete button.
+// The grid of the caller's images, each linking to its original, with a delete button.
+import { GalleryImage } from './gallery-image.js';
 import type { Gallery as GalleryModel } from './use-gallery.js';
 
 export function Gallery({ gallery }: { gallery: GalleryModel }) {
@@ -15,7 +16,7 @@ export function Gallery({ gallery }: { gallery: GalleryModel }) {
         {images.map((image) => (
           <li key={image.id} className="gallery__item">
             <figure>
-              <img src={image.url} alt={image.filename} width={image.width} height={image.height} loading="lazy" />
+              <GalleryImage image={image} />
               <figcaption>
                 <span className="gallery__name">{image.filename}</span>
                 <button type="button" className="gallery__delete" aria-label={`Delete ${image.filename}`} onClick={() => void gallery.remove(image)}>

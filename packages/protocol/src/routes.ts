@@ -5,6 +5,8 @@ export const ROUTES = {
   complete: (id: string) => `/api/uploads/${encodeURIComponent(id)}/complete`,
   images: '/api/images',
   image: (id: string) => `/api/images/${encodeURIComponent(id)}`,
+  content: (id: string, variant?: string) =>
+    `/api/images/${encodeURIComponent(id)}/content${variant ? `?variant=${encodeURIComponent(variant)}` : ''}`,
   health: '/healthz',
   ready: '/readyz',
 } as const;

@@ -55,6 +55,15 @@ export const createUploadResponseSchema = z.object({
 });
 export type CreateUploadResponse = z.infer<typeof createUploadResponseSchema>;
 
+export const variantSchema = z.object({
+  url: z.string(),
+  width: z.number(),
+  height: z.number(),
+  contentType: z.string(),
+  size: z.number(),
+});
+export type Variant = z.infer<typeof variantSchema>;
+
 export const imageSchema = z.object({
   id: z.string(),
   status: z.literal('ready'),
@@ -67,8 +76,20 @@ export const imageSchema = z.object({
   url: z.string(),
   createdAt: z.string(),
   metadata: z.record(z.string(), z.string()),
+  /** Derived copies by name (e.g. `thumb`, `medium`), auto-oriented and metadata-free. */
+  variants: z.record(z.string(), variantSchema),
+  /** A CSS colour to show while the image loads, or null. */
+  placeholder: z.string().nullable(),
 });
 export type Image = z.infer<typeof imageSchema>;
+
+/** `202` from `complete`: the bytes are verified in the background; call `complete` again. */
+export const processingResponseSchema = z.object({
+  upload: z.object({ id: z.string(), status: z.literal('processing'), expiresAt: z.string() }),
+});
+export type ProcessingResponse = z.infer<typeof processingResponseSchema>;
+
+export const contentQuerySchema = z.object({ variant: z.string().min(1).max(64).optional() });
 
 export const imageResponseSchema = z.object({ image: imageSchema });
 export type ImageResponse = z.infer<typeof imageResponseSchema>;

@@ -2,6 +2,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUploader, fetchTransport, type Uploader } from '@direct-upload/client';
+import { sleep } from '../../client/src/backoff.js';
 import { startScriptedApi, type ScriptedApi } from '../../client/test/support/scripted-api-server.js';
 import { waitForState } from '../../client/test/support/wait-for-state.js';
 import { ImageUpload } from './image-upload.js';
@@ -77,6 +78,30 @@ describe('<ImageUpload /> markup', () => {
     expect(html.innerHTML).toContain('Uploaded');
     expect(html.innerHTML).toContain('Cancelled');
     expect(html.innerHTML).not.toContain('role="alert"');
+  });
+
+  it('shows "Processing…" with an indeterminate bar and a cancel button while the server processes the image', async () => {
+    api.completePlan.push('processing');
+    // Polls wait for real (until cancelled), so the file stays in processing while the markup is read.
+    uploader = createUploader({ endpoint: api.url, transport: fetchTransport(), sleep: (_ms, signal) => sleep(10 * 60_000, signal) });
+    const [id] = uploader.add([file('a.png', 'image/png')]);
+    await waitForState(uploader, (s) => s.items[0]?.status === 'processing');
+    const html = render();
+    expect(html.innerHTML).toMatch(/<span class="du-upload__status">Processing…<\/span>/);
+    expect(html.tags('progress')).toEqual([{ class: 'du-upload__progress', 'aria-label': 'a.png upload progress' }]);
+    expect(html.tags('button').map((b) => b['aria-label'])).toEqual(['Cancel a.png']);
+    expect(html.tags('li')[0]).toMatchObject({ 'data-status': 'processing' });
+    uploader.cancel(id!);
+    await waitForState(uploader, (s) => s.items[0]?.status === 'cancelled');
+  });
+
+  it('offers no retry when processing refused the image', async () => {
+    api.completePlan.push('processing', 'refuse422');
+    uploader.add([file('photo.jpg', 'image/jpeg')]);
+    await waitForState(uploader, (s) => s.items[0]?.status === 'error');
+    const html = render();
+    expect(html.innerHTML).toContain('<p class="du-upload__error" role="alert">photo.jpg could not be processed</p>');
+    expect(html.tags('button').map((b) => b['aria-label'])).toEqual(['Remove photo.jpg from the list']);
   });
 
   it('offers retry for a failure that may pass next time', async () => {

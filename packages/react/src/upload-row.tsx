@@ -12,7 +12,15 @@ export interface UploadRowProps {
 }
 
 /** Refusals that the same file would meet again: retrying them is pointless. */
-const FINAL_CODES = new Set(['unsupported_type', 'file_too_large', 'empty_file', 'invalid_image', 'type_mismatch', 'image_too_large']);
+const FINAL_CODES = new Set([
+  'unsupported_type',
+  'file_too_large',
+  'empty_file',
+  'invalid_image',
+  'type_mismatch',
+  'image_too_large',
+  'processing_failed',
+]);
 
 function statusText(item: UploadItem): string {
   switch (item.status) {
@@ -24,6 +32,8 @@ function statusText(item: UploadItem): string {
       return item.total > 0 ? `Uploading ${Math.floor((item.loaded / item.total) * 100)}%` : 'Uploading';
     case 'verifying':
       return 'Checking';
+    case 'processing':
+      return 'Processing…';
     case 'done':
       return 'Uploaded';
     case 'error':
@@ -44,6 +54,7 @@ function Progress({ item }: { item: UploadItem }) {
       return <progress className="du-upload__progress" aria-label={label} max={1} value={1} />;
     case 'hashing':
     case 'verifying':
+    case 'processing':
       // No value: the bar shows work whose end is unknown.
       return <progress className="du-upload__progress" aria-label={label} />;
     default:

@@ -11,7 +11,7 @@ export interface UseUploaderResult extends UploaderState {
   remove: Uploader['remove'];
 }
 
-const ACTIVE = new Set(['queued', 'hashing', 'uploading', 'verifying']);
+const ACTIVE = new Set(['queued', 'hashing', 'uploading', 'verifying', 'processing']);
 
 /** The current snapshot of an uploader's store; re-renders on each change. */
 export function useUploaderState(uploader: Uploader): UploaderState {

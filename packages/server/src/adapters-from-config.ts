@@ -1,5 +1,7 @@
 // Opens the adapters the configuration names: disk or S3, SQLite or PostgreSQL, memory or Redis limits.
-import type { DirectUploadSigner, MetadataStore, RateLimiter, Storage, UrlResolver } from '@direct-upload/core';
+import type { DirectUploadSigner, JobRunner, MetadataStore, RateLimiter, Storage, UrlResolver } from '@direct-upload/core';
+import { InProcessJobRunner } from './adapters/jobs/in-process-job-runner.js';
+import { PgBossJobRunner } from './adapters/jobs/pg-boss-job-runner.js';
 import type { Config } from './config/config.js';
 import { deriveKey } from './config/secret-key.js';
 import { DiskStorage } from './adapters/disk/disk-storage.js';
@@ -112,4 +114,21 @@ export function openRateLimiters(config: Readonly<Config>, warn: Warn): RateLimi
     ping: (signal) => pingRedis(client, signal),
     close: () => closeRedis(client),
   };
+}
+
+/**
+ * Where processing jobs go: on PostgreSQL a shared pg-boss queue, so separate `worker` processes
+ * take them; otherwise this process runs them. `concurrency` 0 only enqueues.
+ */
+export function openJobRunner(config: Readonly<Config>, concurrency: number, warn: Warn): JobRunner {
+  const onError = (error: unknown, uploadId?: string) => warn({ err: error, uploadId }, 'processing job failed; it will be retried');
+  return config.database.kind === 'postgres'
+    ? new PgBossJobRunner({
+        connectionString: config.database.url,
+        concurrency,
+        onError,
+        // A job outlives a dead worker only as long as the upload's processing lease.
+        expireInSeconds: config.processing.leaseSeconds,
+      })
+    : new InProcessJobRunner({ concurrency, onError });
 }

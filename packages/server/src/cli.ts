@@ -3,12 +3,17 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config.js';
 import { runSweep, startServer } from './start-server.js';
+import { startWorker } from './start-worker.js';
 import { runDoctorCommand, runMigrate, runSetupBucket } from './cli-commands.js';
 
 const HELP = `Usage: direct-upload <command>
 
 Commands:
-  serve      Start the HTTP API (and the demo page at /) with a periodic expiry sweep.
+  serve [--no-worker]
+             Start the HTTP API (and the demo page at /) with a periodic expiry sweep.
+             It also processes uploads (variants) unless --no-worker or WORKERS=0.
+  worker     Process uploads only, taking jobs from the PostgreSQL queue (DATABASE_URL);
+             run any number of them, on any machine.
   sweep      Expire abandoned uploads and finish interrupted deletions once, then exit.
   migrate    Bring the database schema up to date, then exit (serve does it too; safe
              when several instances run it at once).
@@ -32,16 +37,17 @@ With none set, the server runs on embedded defaults: a disk store and SQLite in 
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, 'dry-run': { type: 'boolean' }, 'no-worker': { type: 'boolean' } } });
   const command = positionals[0];
   if (values.help || command === 'help' || command === undefined) {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? 1 : 0;
   }
-  if (command === 'serve') {
-    const server = await startServer(process.env);
+  if (command === 'serve' || command === 'worker') {
+    const env = values['no-worker'] ? { ...process.env, WORKERS: '0' } : process.env;
+    const running = command === 'serve' ? await startServer(env) : await startWorker(env);
     const stop = async () => {
-      await server.close();
+      await running.close();
       process.exit(0);
     };
     process.once('SIGINT', stop);

@@ -3,13 +3,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { acceptsBytes, silentObserver, sweep, type SweepResult, type UploadPolicy } from '@direct-upload/core';
+import { acceptsBytes, processUpload, silentObserver, sweep, type SweepResult, type UploadPolicy } from '@direct-upload/core';
 import { loadConfig, type Config, type Env } from './config/config.js';
 import { deriveKey, loadSecretKey } from './config/secret-key.js';
 import { AnonymousCookieAuthorizer } from './adapters/cookie/anonymous-cookie-authorizer.js';
 import { JwtAuthorizer } from './adapters/jwt/jwt-authorizer.js';
 import { SharpImageProcessor } from './adapters/sharp/sharp-image-processor.js';
-import { openMetadataStore, openRateLimiters, openStorage } from './adapters-from-config.js';
+import { openJobRunner, openMetadataStore, openRateLimiters, openStorage } from './adapters-from-config.js';
 import { anonymousAuthentication, bearerAuthentication } from './http/authenticate.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics-registry.js';
@@ -26,10 +26,15 @@ export interface RunningServer {
 }
 
 const DEMO_DIR = fileURLToPath(new URL('../../demo/dist', import.meta.url));
-const PROCESSING_LEASE_SECONDS = 120;
 
-function policyOf(config: Readonly<Config>): UploadPolicy {
-  return { ...config.upload, processingLeaseSeconds: PROCESSING_LEASE_SECONDS };
+export function policyOf(config: Readonly<Config>): UploadPolicy {
+  return {
+    ...config.upload,
+    processingLeaseSeconds: config.processing.leaseSeconds,
+    maxProcessingAttempts: config.processing.maxAttempts,
+    variants: config.processing.variants,
+    completeWaitMs: config.processing.completeWaitMs,
+  };
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
@@ -81,12 +86,15 @@ export async function startServer(env: Env): Promise<RunningServer> {
           });
     const limiters = openRateLimiters(config, warn);
     closer.add(() => limiters.close());
+    const jobs = openJobRunner(config, config.processing.workers, warn);
+    closer.add(() => jobs.stop());
     const useCases = {
       metadata,
       storage: parts.storage,
       signer: parts.signer,
       urls: parts.urls,
       images: new SharpImageProcessor(),
+      jobs,
       ownerRateLimiter: limiters.owner,
       observer,
       policy: policyOf(config),
@@ -114,6 +122,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
     const server = app;
     // Fastify's close stops accepting connections and waits for requests in flight.
     closer.add(() => server.close());
+    if (config.processing.workers > 0) await jobs.work((uploadId, signal) => processUpload(useCases, uploadId, signal));
+    // The sweep also queues again the processing that a crash or restart interrupted.
     const stopSweeper = startSweeper(useCases, config.sweepIntervalSeconds, app.log);
     closer.add(stopSweeper);
     await app.listen({ port: config.port, host: config.host });

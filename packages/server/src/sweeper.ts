@@ -1,8 +1,12 @@
 // The periodic in-process expiry sweep.
 import { sweep, type SweepDeps } from '@direct-upload/core';
-import type { FastifyBaseLogger } from 'fastify';
+/** The two logger methods the sweeper uses (Fastify's logger, or pino in a worker). */
+interface Log {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
 
-export function startSweeper(deps: SweepDeps, intervalSeconds: number, log: FastifyBaseLogger): () => Promise<void> {
+export function startSweeper(deps: SweepDeps, intervalSeconds: number, log: Log): () => Promise<void> {
   if (intervalSeconds <= 0) return async () => {};
   const controller = new AbortController();
   let running: Promise<void> = Promise.resolve();
@@ -18,6 +22,8 @@ export function startSweeper(deps: SweepDeps, intervalSeconds: number, log: Fast
   };
   const timer = setInterval(tick, intervalSeconds * 1000);
   timer.unref();
+  // At once too: work interrupted by a restart is queued again as soon as its lease has run out.
+  tick();
   return async () => {
     clearInterval(timer);
     controller.abort();

@@ -24,21 +24,30 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
   });
 }
 
-/** Starts `direct-upload serve` and waits until it logs its address. */
-export async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+/** Starts a long-running command and waits until its output matches `ready`. */
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   requireBuild();
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...baseEnv(), ...env } });
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env } });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
-      const match = /"publicUrl":"([^"]+)"/.exec(out);
-      if (match) resolve(match[1]!);
+      if (ready.test(out)) resolve();
     });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${out}${err}`)));
+    void exited.then((code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
   });
-  return { child, url, exited };
+  return { child, output: () => out, exited };
+}
+
+/** Starts `direct-upload serve` and waits until it logs its address. */
+export async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const started = await startProcess(['serve'], env, /"publicUrl":"([^"]+)"/);
+  const url = /"publicUrl":"([^"]+)"/.exec(started.output())![1]!;
+  return { child: started.child, url, exited: started.exited };
 }

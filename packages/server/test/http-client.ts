@@ -15,6 +15,11 @@ export class Browser {
     private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
+  /** The session cookie, as a Cookie header value (empty before the first answer). */
+  get cookieHeader(): string {
+    return this.cookie;
+  }
+
   /** The same browser (same cookies) talking to another address, e.g. after a restart. */
   moveTo(base: string): Browser {
     const moved = new Browser(base, this.extraHeaders);

@@ -176,7 +176,7 @@ describe('the direct-upload command', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const result = await runCli(['sweep'], { DATA_DIR: dir });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ expired: 1, purged: 0, failed: 0 });
+    expect(JSON.parse(result.stdout)).toEqual({ expired: 1, purged: 0, requeued: 0, failed: 0 });
     expect((await files(join(dir, 'objects'))).some((f) => f.includes(created.body.upload.id))).toBe(false);
   });
 

@@ -7,6 +7,11 @@ import type { ClientConfig, CreateUploadRequest, Image } from '@direct-upload/pr
 /** How the next request of a kind is answered; 'ok' once the script runs out. */
 export type TransferReply = 'ok' | 'fail503' | 'fail400' | 'expired' | 'drop' | 'hold' | 'already';
 export type ApiReply = 'ok' | 'fail500' | 'fail429' | 'fail409';
+/**
+ * `processing`: 202, the image is not ready yet (with `retryAfter`: come back in that many seconds);
+ * `refuse422`: processing refused the image.
+ */
+export type CompleteReply = ApiReply | 'processing' | { processing: { retryAfter: number } } | 'refuse422';
 
 export interface LoggedRequest {
   method: string;
@@ -20,7 +25,7 @@ export interface ScriptedApi {
   creates: CreateUploadRequest[];
   transferPlan: TransferReply[];
   createPlan: ApiReply[];
-  completePlan: ApiReply[];
+  completePlan: CompleteReply[];
   /** Bytes received per upload id. */
   stored: Map<string, Buffer>;
   /** Most transfers the server was receiving or holding at the same time. */
@@ -146,12 +151,17 @@ export async function startScriptedApi(config: Partial<ClientConfig> = {}): Prom
     if (reply === 'fail500') return apiError(res, 500, 'internal_error');
     if (reply === 'fail429') return apiError(res, 429, 'rate_limited');
     if (reply === 'fail409') return apiError(res, 409, 'upload_in_progress');
+    if (reply === 'refuse422') return apiError(res, 422, 'processing_failed');
     const upload = uploads.get(id);
     const bytes = api.stored.get(id);
     if (!upload) return apiError(res, 404, 'not_found');
     if (!bytes) return apiError(res, 409, 'not_uploaded');
     const digest = createHash('sha256').update(bytes).digest('base64');
     if (upload.checksum && upload.checksum.value !== digest) return apiError(res, 422, 'checksum_mismatch');
+    if (reply === 'processing' || typeof reply === 'object') {
+      if (typeof reply === 'object') res.setHeader('retry-after', String(reply.processing.retryAfter));
+      return sendJson(res, 202, { upload: { id, status: 'processing', expiresAt: new Date(Date.now() + 60_000).toISOString() } });
+    }
     const image: Image = {
       id,
       status: 'ready',
@@ -164,6 +174,8 @@ export async function startScriptedApi(config: Partial<ClientConfig> = {}): Prom
       url: `/images/${id}`,
       createdAt: new Date().toISOString(),
       metadata: upload.metadata ?? {},
+      variants: { thumb: { url: `/images/${id}/thumb.webp`, width: 1, height: 1, contentType: 'image/webp', size: 42 } },
+      placeholder: '#a1b2c3',
     };
     sendJson(res, 200, { image });
   }

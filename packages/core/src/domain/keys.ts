@@ -17,9 +17,16 @@ export function incomingKey(ownerSegmentValue: string, id: string): string {
   return `${INCOMING_PREFIX}${ownerSegmentValue}/${id}`;
 }
 
-/** Promoted originals: the prefix says who may read them, so stores can grant public reads by prefix. */
-export function storedKey(visibility: Visibility, id: string): string {
-  return `${visibility}/${id}`;
+/**
+ * Served copies: the prefix says who may read them, so stores can grant public reads by prefix.
+ * Keys are deterministic, so a retried processing rewrites the same objects.
+ */
+export function originalKey(visibility: Visibility, id: string): string {
+  return `${visibility}/${id}/original`;
+}
+
+export function variantKey(visibility: Visibility, id: string, name: string, extension: string): string {
+  return `${visibility}/${id}/${name}.${extension}`;
 }
 
 export function isPublicKey(key: string): boolean {

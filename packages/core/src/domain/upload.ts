@@ -28,10 +28,27 @@ export interface UploadRecord {
   /** While `processing`: until when the verifying call holds the upload. */
   leaseUntil: Date | null;
   completedAt: Date | null;
+  /** Processing attempts started so far (each claims the upload with a compare-and-set). */
+  attempts: number;
+  /** Derived copies written by processing, by name. */
+  variants: Record<string, StoredVariant> | null;
+  /** A CSS colour shown while the image loads. */
+  placeholder: string | null;
+}
+
+export interface StoredVariant {
+  key: string;
+  contentType: string;
+  width: number;
+  height: number;
+  size: number;
 }
 
 export type RecordChanges = Partial<
-  Pick<UploadRecord, 'status' | 'storageKey' | 'width' | 'height' | 'rejectionCode' | 'leaseUntil' | 'completedAt'>
+  Pick<
+    UploadRecord,
+    'status' | 'storageKey' | 'width' | 'height' | 'rejectionCode' | 'leaseUntil' | 'completedAt' | 'attempts' | 'variants' | 'placeholder'
+  >
 >;
 
 /** What a compare-and-set transition expects to find. */
@@ -39,4 +56,6 @@ export interface ExpectedState {
   status: RecordStatus;
   /** Only match when the lease ended before this instant (taking over a crashed verification). */
   leaseEndedBefore?: Date;
+  /** Only match this many processing attempts (so one worker's claim excludes another's). */
+  attempts?: number;
 }

@@ -32,6 +32,7 @@ export class MemoryMetadataStore implements MetadataStore {
     const record = this.records.get(id);
     if (!record || record.status !== expected.status) return null;
     if (expected.leaseEndedBefore && !(record.leaseUntil && record.leaseUntil < expected.leaseEndedBefore)) return null;
+    if (expected.attempts !== undefined && record.attempts !== expected.attempts) return null;
     Object.assign(record, changes);
     return clone(record);
   }
@@ -48,8 +49,16 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async listExpired(now: Date, limit: number): Promise<UploadRecord[]> {
     return [...this.records.values()]
-      .filter((r) => (r.status === 'pending' || r.status === 'processing') && r.expiresAt < now)
+      .filter((r) => r.status === 'pending' && r.expiresAt < now)
       .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async listStalledProcessing(now: Date, limit: number): Promise<UploadRecord[]> {
+    return [...this.records.values()]
+      .filter((r) => r.status === 'processing' && (r.leaseUntil === null || r.leaseUntil < now))
+      .sort((a, b) => (a.leaseUntil?.getTime() ?? 0) - (b.leaseUntil?.getTime() ?? 0))
       .slice(0, limit)
       .map(clone);
   }

@@ -19,8 +19,10 @@ export interface MetadataStore {
   transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null>;
   /** The owner's `ready` records, newest `completedAt` first (ties by id, descending), after a position. */
   listReady(owner: string, options: { limit: number; after?: Position }): Promise<UploadRecord[]>;
-  /** `pending` or `processing` records whose expiry is before `now`, oldest first. */
+  /** `pending` records whose expiry is before `now`, oldest first. */
   listExpired(now: Date, limit: number): Promise<UploadRecord[]>;
+  /** `processing` records whose lease ended before `now` (a crashed or backed-off attempt), oldest lease first. */
+  listStalledProcessing(now: Date, limit: number): Promise<UploadRecord[]>;
   /** `deleted` tombstones whose bytes may still need removing. */
   listDeleted(limit: number): Promise<UploadRecord[]>;
   /** Removes a record for good. */

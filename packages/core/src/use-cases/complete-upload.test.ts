@@ -1,20 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { fakePng, harness, sha256 } from '../../testing/use-case-harness.js';
 import { createUpload } from './create-upload.js';
-import { completeUpload } from './complete-upload.js';
+import { completeUpload, type CompleteResult } from './complete-upload.js';
+import { processUpload } from './process-upload.js';
+import { sweep } from './sweep.js';
 
-async function started(h: ReturnType<typeof harness>, body: Uint8Array, extra: Record<string, unknown> = {}) {
-  const created = await createUpload(h.deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: body.byteLength, ...extra });
-  return created;
+type H = ReturnType<typeof harness>;
+
+async function started(h: H, body: Uint8Array, extra: Record<string, unknown> = {}) {
+  return createUpload(h.deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: body.byteLength, ...extra });
 }
 
-describe('completeUpload', () => {
-  it('verifies, promotes out of quarantine and returns the image', async () => {
+function imageOf(result: CompleteResult) {
+  if (result.status !== 'ready') throw new Error(`still ${result.status}`);
+  return result.image;
+}
+
+describe('completeUpload and processUpload', () => {
+  it('verifies, writes the served original and variants out of quarantine, and returns the image', async () => {
     const h = harness();
     const body = fakePng(30, 20);
     const { upload, target } = await started(h, body, { checksum: { algorithm: 'sha256', value: sha256(body) }, metadata: { album: 'x' } });
     await h.transfer(target, body);
-    const image = await completeUpload(h.deps, 'alice', upload.id);
+    const image = imageOf(await completeUpload(h.deps, 'alice', upload.id));
     expect(image).toEqual({
       id: upload.id,
       status: 'ready',
@@ -24,22 +32,28 @@ describe('completeUpload', () => {
       width: 30,
       height: 20,
       visibility: 'public',
-      url: `https://cdn.test/public/${upload.id}`,
+      url: `https://cdn.test/public/${upload.id}/original`,
       createdAt: '2026-06-01T12:00:00.000Z',
       metadata: { album: 'x' },
+      variants: {
+        thumb: { url: `https://cdn.test/public/${upload.id}/thumb.webp`, width: 4, height: 4, contentType: 'image/webp', size: 9 },
+      },
+      placeholder: '#000000',
     });
-    expect(await h.storage.head(`public/${upload.id}`)).toEqual({ size: 64, contentType: 'image/png' });
-    expect(h.storage.objects.get(`public/${upload.id}`)!.headers.cacheControl).toContain('immutable');
+    expect(await h.storage.head(`public/${upload.id}/original`)).toEqual({ size: 64, contentType: 'image/png' });
+    expect(h.storage.objects.get(`public/${upload.id}/original`)!.headers.cacheControl).toContain('immutable');
+    expect(await h.storage.head(`public/${upload.id}/thumb.webp`)).toEqual({ size: 9, contentType: 'image/webp' });
     expect(await h.storage.head(target.url.replace('memory://', ''))).toBeNull();
   });
 
-  it('gives private images a signed URL under the private prefix', async () => {
+  it('gives private images signed URLs under the private prefix', async () => {
     const h = harness();
     const body = fakePng(2, 2);
     const { upload, target } = await started(h, body, { visibility: 'private' });
     await h.transfer(target, body);
-    const image = await completeUpload(h.deps, 'alice', upload.id);
-    expect(image.url).toBe(`https://signed.test/private/${upload.id}?ttl=300`);
+    const image = imageOf(await completeUpload(h.deps, 'alice', upload.id));
+    expect(image.url).toBe(`https://signed.test/private/${upload.id}/original?ttl=300`);
+    expect(image.variants.thumb!.url).toBe(`https://signed.test/private/${upload.id}/thumb.webp?ttl=300`);
   });
 
   it('is idempotent: a repeat returns the same image', async () => {
@@ -52,24 +66,39 @@ describe('completeUpload', () => {
     expect(await completeUpload(h.deps, 'alice', upload.id)).toEqual(first);
   });
 
-  it('lets exactly one of concurrent calls verify; the others answer the same image or 409', async () => {
-    const h = harness();
+  it('answers "processing" when the work outlasts the wait, and the image once it is done', async () => {
+    const h = harness({ jobs: 'manual' });
     const body = fakePng(3, 3);
     const { upload, target } = await started(h, body);
     await h.transfer(target, body);
-    let copies = 0;
-    const copy = h.storage.copy.bind(h.storage);
-    h.storage.copy = async (...args) => {
-      copies += 1;
-      return copy(...args);
+    expect(await completeUpload(h.deps, 'alice', upload.id)).toEqual({
+      status: 'processing',
+      upload: { id: upload.id, status: 'processing', expiresAt: upload.expiresAt },
+    });
+    expect(h.jobs.queued).toEqual([upload.id]);
+    await h.jobs.drain();
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
+  });
+
+  it('lets concurrent calls start one processing, and duplicate jobs write one set of variants', async () => {
+    const h = harness({ jobs: 'manual' });
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    let puts = 0;
+    const put = h.storage.put.bind(h.storage);
+    h.storage.put = async (...args) => {
+      puts += 1;
+      return put(...args);
     };
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => completeUpload(h.deps, 'alice', upload.id)));
-    expect(copies).toBe(1);
-    for (const r of results) {
-      if (r.status === 'fulfilled') expect(r.value.id).toBe(upload.id);
-      else expect(r.reason).toMatchObject({ code: 'upload_in_progress' });
-    }
-    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+    const results = await Promise.all(Array.from({ length: 8 }, () => completeUpload(h.deps, 'alice', upload.id)));
+    expect(results.every((r) => r.status === 'processing')).toBe(true);
+    expect(h.jobs.queued).toEqual([upload.id]);
+    // At-least-once delivery: the same job three times at once.
+    await Promise.all([1, 2, 3].map(() => processUpload(h.deps, upload.id)));
+    expect(puts).toBe(1);
+    expect((await h.metadata.getUpload(upload.id))!.attempts).toBe(1);
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 
   it('answers 409 before the bytes arrive and succeeds once they have', async () => {
@@ -79,7 +108,7 @@ describe('completeUpload', () => {
     await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code: 'not_uploaded' });
     expect((await h.metadata.getUpload(upload.id))!.status).toBe('pending');
     await h.transfer(target, body);
-    await expect(completeUpload(h.deps, 'alice', upload.id)).resolves.toMatchObject({ status: 'ready' });
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 
   it('hides other owners\' uploads as not found', async () => {
@@ -106,8 +135,7 @@ describe('completeUpload', () => {
       const { upload, target } = await started(h, body, checksum);
       await h.transfer(target, tamper(body));
       await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code });
-      const record = await h.metadata.getUpload(upload.id);
-      expect(record).toMatchObject({ status: 'rejected', rejectionCode: code });
+      expect(await h.metadata.getUpload(upload.id)).toMatchObject({ status: 'rejected', rejectionCode: code });
       expect(h.storage.objects.size).toBe(0);
       await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code });
     });
@@ -139,58 +167,86 @@ describe('completeUpload', () => {
     const { upload, target } = await started(h, body);
     await h.transfer(target, body);
     h.advance(300 + 599);
-    await expect(completeUpload(h.deps, 'alice', upload.id)).resolves.toMatchObject({ status: 'ready' });
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 
-  it('hands the upload back when a dependency fails, so a retry succeeds', async () => {
-    const h = harness();
+  it('backs off when a dependency fails, and the reconciler queues the upload again', async () => {
+    const h = harness({ jobs: 'manual' });
     const body = fakePng(3, 3);
     const { upload, target } = await started(h, body);
     await h.transfer(target, body);
+    await completeUpload(h.deps, 'alice', upload.id);
     const read = h.storage.read.bind(h.storage);
     h.storage.read = async () => {
       throw Object.assign(new Error('down'), { code: 'service_unavailable' });
     };
-    await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toThrow('down');
-    expect((await h.metadata.getUpload(upload.id))!.status).toBe('pending');
+    await expect(processUpload(h.deps, upload.id)).rejects.toThrow('down');
+    expect(await h.metadata.getUpload(upload.id)).toMatchObject({ status: 'processing', attempts: 1 });
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('processing');
     h.storage.read = read;
-    await expect(completeUpload(h.deps, 'alice', upload.id)).resolves.toMatchObject({ status: 'ready' });
+    // Before the backoff ends nothing is queued again; after it, the sweep does.
+    expect((await sweep(h.deps)).requeued).toBe(0);
+    h.advance(6);
+    expect((await sweep(h.deps)).requeued).toBe(1);
+    await h.jobs.drain();
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 
-  it('takes over an upload whose verifying call died, once its lease ended', async () => {
-    const h = harness();
+  it('takes up the job of a worker that died, once its lease ran out', async () => {
+    const h = harness({ jobs: 'manual' });
     const body = fakePng(3, 3);
     const { upload, target } = await started(h, body);
     await h.transfer(target, body);
-    await h.metadata.transition(upload.id, { status: 'pending' }, { status: 'processing', leaseUntil: new Date('2026-06-01T12:01:00Z') });
-    await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code: 'upload_in_progress' });
-    h.advance(61);
-    await expect(completeUpload(h.deps, 'alice', upload.id)).resolves.toMatchObject({ status: 'ready' });
+    await completeUpload(h.deps, 'alice', upload.id);
+    // A worker claimed it and died.
+    await h.metadata.transition(upload.id, { status: 'processing', attempts: 0 }, { attempts: 1, leaseUntil: new Date('2026-06-01T12:02:00Z') });
+    h.jobs.queued.length = 0;
+    expect((await sweep(h.deps)).requeued).toBe(0);
+    h.advance(121);
+    expect((await sweep(h.deps)).requeued).toBe(1);
+    await h.jobs.drain();
+    expect(await h.metadata.getUpload(upload.id)).toMatchObject({ status: 'ready', attempts: 2 });
+  });
+
+  it('rejects with processing_failed after the last attempt', async () => {
+    const h = harness({ jobs: 'manual', policy: { maxProcessingAttempts: 2 } });
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    await completeUpload(h.deps, 'alice', upload.id);
+    h.storage.read = async () => {
+      throw new Error('down');
+    };
+    await expect(processUpload(h.deps, upload.id)).rejects.toThrow();
+    h.advance(10);
+    await expect(processUpload(h.deps, upload.id)).rejects.toThrow();
+    h.advance(20);
+    await processUpload(h.deps, upload.id);
+    expect(await h.metadata.getUpload(upload.id)).toMatchObject({ status: 'rejected', rejectionCode: 'processing_failed' });
+    await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code: 'processing_failed' });
   });
 });
 
 describe('observing uploads', () => {
   it('reports each creation, completion and rejection once', async () => {
     const events: string[] = [];
-    const h = harness();
-    const deps = {
-      ...h.deps,
+    const h = harness({
       observer: {
         uploadCreated: (type: string) => events.push(`created ${type}`),
         uploadCompleted: (type: string, size: number) => events.push(`completed ${type} ${size}`),
         uploadRejected: (code: string) => events.push(`rejected ${code}`),
         limitRefused: (limit: string) => events.push(`refused ${limit}`),
       },
-    };
+    });
     const body = fakePng(3, 3);
-    const good = await createUpload(deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: body.length });
+    const good = await createUpload(h.deps, 'alice', { filename: 'a.png', contentType: 'image/png', size: body.length });
     await h.transfer(good.target, body);
-    await completeUpload(deps, 'alice', good.upload.id);
-    await completeUpload(deps, 'alice', good.upload.id);
-    const bad = await createUpload(deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: body.length });
+    await completeUpload(h.deps, 'alice', good.upload.id);
+    await completeUpload(h.deps, 'alice', good.upload.id);
+    const bad = await createUpload(h.deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: body.length });
     await h.transfer(bad.target, new Uint8Array(body.length));
-    await expect(completeUpload(deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
-    await expect(completeUpload(deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
+    await expect(completeUpload(h.deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
+    await expect(completeUpload(h.deps, 'alice', bad.upload.id)).rejects.toMatchObject({ code: 'type_mismatch' });
     expect(events).toEqual(['created image/png', 'completed image/png 64', 'created image/png', 'rejected type_mismatch']);
   });
 });

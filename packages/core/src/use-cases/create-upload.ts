@@ -66,6 +66,9 @@ export async function createUpload(
     expiresAt: new Date(urlExpiresAt.getTime() + policy.completeGraceSeconds * 1000),
     leaseUntil: null,
     completedAt: null,
+    attempts: 0,
+    variants: null,
+    placeholder: null,
   };
   // The record comes first: a signed URL without a row would be an untracked orphan.
   if (!(await deps.metadata.insertUploadWithinCap(record, policy.maxPendingUploads, now))) {

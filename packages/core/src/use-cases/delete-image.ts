@@ -24,6 +24,7 @@ export async function deleteImage(deps: DeleteImageDeps, owner: string, id: stri
 
 /** Removes the bytes of a tombstoned record, then the record itself. */
 export async function purge(deps: DeleteImageDeps, record: UploadRecord, signal?: AbortSignal): Promise<void> {
+  for (const variant of Object.values(record.variants ?? {})) await deps.storage.delete(variant.key, { signal });
   if (record.storageKey) await deps.storage.delete(record.storageKey, { signal });
   await deps.storage.delete(record.incomingKey, { signal });
   await deps.metadata.remove(record.id);

@@ -13,9 +13,10 @@ async function upload(h: ReturnType<typeof harness>, owner: string) {
   const body = fakePng(2, 2);
   const created = await createUpload(h.deps, owner, { filename: 'a.png', contentType: 'image/png', size: body.length });
   await h.transfer(created.target, body);
-  const image = await completeUpload(h.deps, owner, created.upload.id);
+  const result = await completeUpload(h.deps, owner, created.upload.id);
+  if (result.status !== 'ready') throw new Error('not ready');
   h.advance(1);
-  return image;
+  return result.image;
 }
 
 describe('reading, listing and deleting images', () => {
@@ -62,7 +63,7 @@ describe('reading, listing and deleting images', () => {
     await expect(getImage(h.deps, 'alice', image.id)).rejects.toMatchObject({ code: 'not_found' });
     expect((await listImages(h.deps, 'alice', { limit: 10 })).images).toEqual([]);
     h.storage.delete = remove;
-    expect(await sweep(h.deps)).toEqual({ expired: 0, purged: 1, failed: 0 });
+    expect(await sweep(h.deps)).toEqual({ expired: 0, purged: 1, requeued: 0, failed: 0 });
     expect(h.storage.objects.size).toBe(0);
     expect(await h.metadata.getUpload(image.id)).toBeNull();
   });
@@ -74,11 +75,11 @@ describe('reading, listing and deleting images', () => {
     h.advance(600);
     const fresh = await createUpload(h.deps, 'alice', { filename: 'b.png', contentType: 'image/png', size: 64 });
     h.advance(301);
-    expect(await sweep(h.deps)).toEqual({ expired: 1, purged: 0, failed: 0 });
+    expect(await sweep(h.deps)).toEqual({ expired: 1, purged: 0, requeued: 0, failed: 0 });
     expect((await h.metadata.getUpload(stale.upload.id))!.status).toBe('expired');
     expect((await h.metadata.getUpload(fresh.upload.id))!.status).toBe('pending');
     expect(h.storage.objects.size).toBe(0);
-    expect(await sweep(h.deps)).toEqual({ expired: 0, purged: 0, failed: 0 });
+    expect(await sweep(h.deps)).toEqual({ expired: 0, purged: 0, requeued: 0, failed: 0 });
   });
 });
 

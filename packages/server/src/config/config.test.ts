@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ kind: 's3', bucket: 'photos', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
   });
 
+  it('parses the variants and processing settings', () => {
+    expect(loadConfig({}).processing.variants).toEqual([
+      { name: 'thumb', width: 256, height: 256, fit: 'cover', format: 'webp' },
+      { name: 'medium', width: 1280, height: 1280, fit: 'inside', format: 'webp' },
+    ]);
+    const config = loadConfig({ VARIANTS: 'small=64x48:inside:jpeg', WORKERS: '0', COMPLETE_WAIT_MS: '0' });
+    expect(config.processing).toMatchObject({ variants: [{ name: 'small', width: 64, height: 48, fit: 'inside', format: 'jpeg' }], workers: 0, completeWaitMs: 0 });
+  });
+
   it('selects PostgreSQL and Redis from their URLs', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', DATABASE_POOL_SIZE: '25', REDIS_URL: 'redis://cache:6379', RATE_LIMIT_FALLBACK: 'memory' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/app', poolSize: 25 });
@@ -70,6 +79,12 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_FALLBACK: 'disk', REDIS_URL: 'redis://127.0.0.1:6379' }, 'RATE_LIMIT_FALLBACK'],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [{ METRICS: 'maybe' }, 'METRICS'],
+    [{ VARIANTS: 'thumb=256:cover:webp' }, 'VARIANTS'],
+    [{ VARIANTS: 'thumb=256x256:fill:webp' }, 'VARIANTS'],
+    [{ VARIANTS: 'thumb=256x256:cover:webp,thumb=10x10:cover:png' }, 'VARIANTS'],
+    [{ VARIANTS: 'original=10x10:cover:png' }, 'VARIANTS'],
+    [{ WORKERS: '-1' }, 'WORKERS'],
+    [{ COMPLETE_WAIT_MS: 'soon' }, 'COMPLETE_WAIT_MS'],
   ];
   for (const [env, name] of bad) {
     it(`stops with a message naming ${name} for ${JSON.stringify(env)}`, () => {

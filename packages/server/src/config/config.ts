@@ -1,7 +1,9 @@
 // Server configuration: read once from the environment, validated, frozen.
+import { availableParallelism } from 'node:os';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
-import { IMAGE_TYPES, type ImageType } from '@direct-upload/core';
+import { IMAGE_TYPES, type ImageType, type VariantSpec } from '@direct-upload/core';
+import { DEFAULT_VARIANTS, parseVariants } from './variants.js';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -74,6 +76,22 @@ const envSchema = z.object({
   CORS_ORIGINS: origins.optional(),
   DEFAULT_VISIBILITY: z.enum(['public', 'private']).default('public'),
   SWEEP_INTERVAL_SECONDS: integer(0).default(60),
+  VARIANTS: z
+    .string()
+    .default(DEFAULT_VARIANTS)
+    .transform((text, ctx) => {
+      const parsed = parseVariants(text);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  UPLOAD_MAX_FRAMES: integer(1, 100_000).default(200),
+  COMPLETE_WAIT_MS: integer(0, 120_000).default(10_000),
+  WORKERS: integer(0, 256).optional(),
+  PROCESSING_MAX_ATTEMPTS: integer(1, 100).default(5),
+  PROCESSING_LEASE_SECONDS: integer(5, 86_400).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -103,6 +121,15 @@ export interface Config {
     completeGraceSeconds: number;
     maxPendingUploads: number;
     defaultVisibility: 'public' | 'private';
+    maxFrames: number;
+  };
+  processing: {
+    variants: VariantSpec[];
+    completeWaitMs: number;
+    /** Processing jobs run at once in this process (0: API only, a `worker` does them). */
+    workers: number;
+    maxAttempts: number;
+    leaseSeconds: number;
   };
   rateLimit: { perOwnerPerMinute: number; perIpPerMinute: number };
   trustProxy: number | null;
@@ -179,6 +206,14 @@ export function loadConfig(env: Env): Readonly<Config> {
       completeGraceSeconds: e.UPLOAD_COMPLETE_GRACE_SECONDS,
       maxPendingUploads: e.MAX_PENDING_UPLOADS,
       defaultVisibility: e.DEFAULT_VISIBILITY,
+      maxFrames: e.UPLOAD_MAX_FRAMES,
+    },
+    processing: {
+      variants: e.VARIANTS,
+      completeWaitMs: e.COMPLETE_WAIT_MS,
+      workers: e.WORKERS ?? Math.max(1, Math.min(4, availableParallelism())),
+      maxAttempts: e.PROCESSING_MAX_ATTEMPTS,
+      leaseSeconds: e.PROCESSING_LEASE_SECONDS,
     },
     rateLimit: { perOwnerPerMinute: e.RATE_LIMIT_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_PER_IP_PER_MINUTE },
     trustProxy: e.TRUST_PROXY ?? null,

@@ -14,6 +14,7 @@ import {
   type ReadImagesDeps,
 } from '@direct-upload/core';
 import {
+  contentQuerySchema,
   createUploadRequestSchema,
   listImagesQuerySchema,
   ROUTES,
@@ -63,8 +64,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
 
   app.post('/api/uploads/:id/complete', async (request, reply) => {
     const owner = await authenticate(request, reply);
-    const image = await completeUpload(useCases, owner, idParam(request.params), requestSignal(reply));
-    return { image };
+    const result = await completeUpload(useCases, owner, idParam(request.params), requestSignal(reply));
+    if (result.status === 'ready') return { image: result.image };
+    // Still processing: the client calls `complete` again (it is idempotent).
+    return reply.code(202).header('retry-after', '1').send({ upload: result.upload });
   });
 
   app.get(ROUTES.images, async (request, reply) => {
@@ -75,6 +78,18 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   app.get('/api/images/:id', async (request, reply) => {
     const owner = await authenticate(request, reply);
     return { image: await getImage(useCases, owner, idParam(request.params)) };
+  });
+
+  // A stable address for <img src>: redirects to the current URL of the original or of a variant.
+  app.get('/api/images/:id/content', async (request, reply) => {
+    const owner = await authenticate(request, reply);
+    const { variant } = parse(contentQuerySchema, request.query);
+    const image = await getImage(useCases, owner, idParam(request.params));
+    const target = variant === undefined ? image.url : image.variants[variant]?.url;
+    if (!target) throw new DomainError('not_found', `The image has no variant "${variant}".`);
+    // Private URLs are signed and expire: the redirect itself must not be cached for longer.
+    reply.header('cache-control', image.visibility === 'public' ? 'private, max-age=300' : 'private, no-store');
+    return reply.redirect(target, 302);
   });
 
   app.delete('/api/images/:id', async (request, reply) => {

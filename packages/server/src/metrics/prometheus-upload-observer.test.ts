@@ -7,10 +7,12 @@ import { PrometheusUploadObserver } from './prometheus-upload-observer.js';
 
 function observed(overrides: Parameters<typeof harness>[0] = {}) {
   const metrics = createMetrics();
-  const h = harness(overrides);
-  const deps = { ...h.deps, observer: new PrometheusUploadObserver(metrics) };
+  // The observer goes into the harness, so that the processing jobs it runs report too.
+  const observer = new PrometheusUploadObserver(metrics);
+  const h = harness({ ...overrides, observer });
+  const deps = h.deps;
   const lines = async () => (await metrics.registry.metrics()).split('\n');
-  return { h, deps, metrics, lines };
+  return { h, deps, metrics, lines, observer };
 }
 
 describe('PrometheusUploadObserver', () => {
@@ -64,14 +66,14 @@ describe('PrometheusUploadObserver', () => {
     expect(await limited.lines()).toContain('direct_upload_limit_refusals_total{limit="owner_rate"} 1');
 
     // The per-IP limit lives in the HTTP layer, which calls the observer itself.
-    limited.deps.observer.limitRefused('ip_rate');
+    limited.observer.limitRefused('ip_rate');
     expect(await limited.lines()).toContain('direct_upload_limit_refusals_total{limit="ip_rate"} 1');
   });
 
   it('does not throw on a size no counter can take', async () => {
-    const { deps, lines } = observed();
-    expect(() => deps.observer.uploadCompleted('image/png', -1)).not.toThrow();
-    expect(() => deps.observer.uploadCompleted('image/png', Number.NaN)).not.toThrow();
+    const { observer, lines } = observed();
+    expect(() => observer.uploadCompleted('image/png', -1)).not.toThrow();
+    expect(() => observer.uploadCompleted('image/png', Number.NaN)).not.toThrow();
     const out = await lines();
     expect(out).toContain('direct_upload_uploads_completed_total{content_type="image/png"} 2');
     expect(out).toContain('direct_upload_upload_bytes_completed_total 0');

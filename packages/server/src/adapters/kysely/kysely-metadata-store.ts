@@ -80,6 +80,7 @@ export class KyselyMetadataStore implements MetadataStore {
     const row = await this.run(() => {
       let query = this.db.updateTable('uploads').set(set).where('id', '=', id).where('status', '=', expected.status);
       if (expected.leaseEndedBefore) query = query.where('lease_until', '<', expected.leaseEndedBefore.getTime());
+      if (expected.attempts !== undefined) query = query.where('attempts', '=', expected.attempts);
       return query.returningAll().executeTakeFirst();
     });
     return row ? fromRow(row) : null;
@@ -110,9 +111,23 @@ export class KyselyMetadataStore implements MetadataStore {
       this.db
         .selectFrom('uploads')
         .selectAll()
-        .where('status', 'in', UNFINISHED)
+        .where('status', '=', 'pending')
         .where('expires_at', '<', now.getTime())
         .orderBy('expires_at', 'asc')
+        .limit(limit)
+        .execute(),
+    );
+    return rows.map(fromRow);
+  }
+
+  async listStalledProcessing(now: Date, limit: number): Promise<UploadRecord[]> {
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('uploads')
+        .selectAll()
+        .where('status', '=', 'processing')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now.getTime())]))
+        .orderBy('lease_until', 'asc')
         .limit(limit)
         .execute(),
     );

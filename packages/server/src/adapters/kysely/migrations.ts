@@ -46,6 +46,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('uploads').execute();
     },
   },
+  // Background processing: attempts claim an upload; variants and placeholder are its results.
+  '0002_processing': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('uploads').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('uploads').addColumn('variants', 'text').execute();
+      await db.schema.alterTable('uploads').addColumn('placeholder', 'text').execute();
+      // The reconciler's scan for processing uploads whose lease ran out.
+      await db.schema.createIndex('uploads_status_lease').on('uploads').columns(['status', 'lease_until']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('uploads_status_lease').execute();
+      for (const column of ['placeholder', 'variants', 'attempts']) await db.schema.alterTable('uploads').dropColumn(column).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

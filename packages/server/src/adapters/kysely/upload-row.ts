@@ -1,5 +1,5 @@
 // Mapping between upload records and rows of the `uploads` table.
-import type { ImageType, RecordChanges, RecordStatus, UploadRecord } from '@direct-upload/core';
+import type { ImageType, RecordChanges, RecordStatus, StoredVariant, UploadRecord } from '@direct-upload/core';
 import type { ErrorCode, Metadata, Visibility } from '@direct-upload/protocol';
 import type { Updateable } from 'kysely';
 import type { NewUploadRow, UploadRow, UploadsTable } from './uploads-table.js';
@@ -29,6 +29,9 @@ export function toRow(record: UploadRecord): NewUploadRow {
     expires_at: millis(record.expiresAt),
     lease_until: optionalMillis(record.leaseUntil),
     completed_at: optionalMillis(record.completedAt),
+    attempts: record.attempts,
+    variants: record.variants ? JSON.stringify(record.variants) : null,
+    placeholder: record.placeholder,
   };
 }
 
@@ -52,6 +55,9 @@ export function fromRow(row: UploadRow): UploadRecord {
     expiresAt: toDate(row.expires_at),
     leaseUntil: toOptionalDate(row.lease_until),
     completedAt: toOptionalDate(row.completed_at),
+    attempts: Number(row.attempts),
+    variants: row.variants === null ? null : (JSON.parse(row.variants) as Record<string, StoredVariant>),
+    placeholder: row.placeholder,
   };
 }
 
@@ -65,5 +71,8 @@ export function toChangedColumns(changes: RecordChanges): Updateable<UploadsTabl
   if (changes.rejectionCode !== undefined) columns.rejection_code = changes.rejectionCode;
   if (changes.leaseUntil !== undefined) columns.lease_until = optionalMillis(changes.leaseUntil);
   if (changes.completedAt !== undefined) columns.completed_at = optionalMillis(changes.completedAt);
+  if (changes.attempts !== undefined) columns.attempts = changes.attempts;
+  if (changes.variants !== undefined) columns.variants = changes.variants ? JSON.stringify(changes.variants) : null;
+  if (changes.placeholder !== undefined) columns.placeholder = changes.placeholder;
   return columns;
 }

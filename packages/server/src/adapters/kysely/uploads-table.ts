@@ -28,6 +28,10 @@ export interface UploadsTable {
   expires_at: Millis;
   lease_until: NullableMillis;
   completed_at: NullableMillis;
+  attempts: ColumnType<number | string, number | undefined, number>;
+  /** JSON text of the stored variants by name, or null. */
+  variants: string | null;
+  placeholder: string | null;
 }
 
 export interface Database {

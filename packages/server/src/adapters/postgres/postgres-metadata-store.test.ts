@@ -124,7 +124,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const { schema, url } = await freshSchema();
       const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresMetadataStore(url, { poolSize: 2 })));
       try {
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
         const records = stores.map(() => makeRecord({ owner: newOwner() }));
         await Promise.all(stores.map((store, i) => store.insertUpload(records[i]!)));
         expect(await stores[0]!.getUpload(records[4]!.id)).toEqual(records[4]);
@@ -136,8 +136,8 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('run each migration once when migrated from five places at once, and then nothing', async () => {
       const { schema, url } = await freshSchema();
       const ran = await Promise.all(Array.from({ length: 5 }, () => migratePostgres(url)));
-      expect(ran.flat()).toEqual(['0001_create_uploads']);
-      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads']);
+      expect(ran.flat()).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
       expect(await migratePostgres(url)).toEqual([]);
     });
 
@@ -163,7 +163,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
         await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
         const store = await opening;
         await store.close();
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
       } finally {
         await holder.end();
       }
@@ -175,7 +175,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgPool(url, { poolSize: 1 }) }) });
       try {
         const before = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
-        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads']);
+        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads', '0002_processing']);
         const after = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
         expect(after.rows).toEqual(before.rows);
         expect(after.rows[0]?.statement).not.toBe('0');
@@ -187,9 +187,9 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('keep their bookkeeping in the schema they migrate, not in whichever schema has it first', async () => {
       const one = await freshSchema();
       const other = await freshSchema();
-      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads']);
-      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads']);
-      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads']);
+      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads', '0002_processing']);
     });
 
     it('create bigint columns for sizes and times, and the descending listing index', async () => {
@@ -220,16 +220,19 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
         expires_at: 'bigint',
         lease_until: 'bigint',
         completed_at: 'bigint',
+        attempts: 'integer',
+        variants: 'text',
+        placeholder: 'text',
       });
       const nullable = columns.filter((c) => c.is_nullable === 'YES').map((c) => c.column_name);
       expect(nullable.sort()).toEqual(
-        ['checksum_sha256', 'completed_at', 'height', 'lease_until', 'rejection_code', 'storage_key', 'width'].sort(),
+        ['checksum_sha256', 'completed_at', 'height', 'lease_until', 'rejection_code', 'storage_key', 'width', 'variants', 'placeholder'].sort(),
       );
       const indexes = await adminQuery<{ indexname: string; indexdef: string }>(
         `select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = 'uploads' order by indexname`,
         [schema],
       );
-      expect(indexes.map((i) => i.indexname)).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_pkey', 'uploads_status_expiry']);
+      expect(indexes.map((i) => i.indexname)).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_pkey', 'uploads_status_expiry', 'uploads_status_lease']);
       expect(indexes[0]!.indexdef).toContain('(owner, status, completed_at DESC, id DESC)');
     });
 

@@ -1,19 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { DomainError, type ImageType } from '@direct-upload/core';
+import { DomainError, type ImageType, type ProcessOptions, type VariantSpec } from '@direct-upload/core';
 import {
+  animatedGif,
   avifBytes,
+  avifWithExif,
+  EXIF_MAKE,
   gifBytes,
+  gifWithCorruptLastFrame,
+  gifWithMetadata,
   htmlBytes,
   jpegBytes,
   jpegPixelBomb,
+  jpegWithExif,
   pngBytes,
   pngPixelBomb,
+  pngWithMetadata,
+  solidPng,
   svgBytes,
   tiffBytes,
   truncated,
   webpBytes,
+  webpWithMetadata,
 } from '../../../test/fixtures/images.js';
+import { orientationOnlyExif } from './exif-orientation.js';
 import { SharpImageProcessor } from './sharp-image-processor.js';
 import { describeImageProcessorContract } from '@direct-upload/core/testing';
 
@@ -157,6 +167,234 @@ describe('SharpImageProcessor', () => {
 
   it('refuses a maxPixels that is not a positive integer as a programming error', async () => {
     await expect(inspect(await pngBytes(2, 2), 0)).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('SharpImageProcessor.process', () => {
+  const VARIANTS: VariantSpec[] = [
+    { name: 'thumb', width: 64, height: 64, fit: 'cover', format: 'webp' },
+    { name: 'medium', width: 200, height: 200, fit: 'inside', format: 'jpeg' },
+    { name: 'large', width: 1000, height: 1000, fit: 'inside', format: 'avif' },
+    { name: 'banner', width: 500, height: 100, fit: 'cover', format: 'png' },
+  ];
+  const SHARP_FORMAT = { webp: 'webp', jpeg: 'jpeg', avif: 'heif', png: 'png' } as const;
+  const process = (bytes: Uint8Array, options: Partial<ProcessOptions> = {}) =>
+    processor.process(bytes, { maxPixels: MAX_PIXELS, maxFrames: 50, variants: VARIANTS, ...options });
+
+  async function processRefusal(bytes: Uint8Array, options: Partial<ProcessOptions> = {}): Promise<string> {
+    const error = await process(bytes, options).then(
+      (result) => ({ resolved: result.info }),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DomainError);
+    return (error as DomainError).code;
+  }
+
+  /** Decoded pixels as stored, without auto-orientation. */
+  const pixels = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();
+
+  async function colourAt(bytes: Uint8Array, x: number, y: number): Promise<number[]> {
+    const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    const at = (y * info.width + x) * info.channels;
+    return [...data.subarray(at, at + 3)];
+  }
+  const RED = [255, 0, 0];
+  const BLUE = [0, 0, 255];
+  const near = (actual: number[], expected: number[], tolerance = 40) => actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+
+  describe('variants', () => {
+    it('have the configured sizes and formats, in spec order, and are never enlarged', async () => {
+      const { info, variants } = await process(await jpegBytes(400, 300));
+      expect(info).toEqual({ type: 'image/jpeg', width: 400, height: 300 });
+      expect(variants.map(({ name, contentType, width, height }) => ({ name, contentType, width, height }))).toEqual([
+        { name: 'thumb', contentType: 'image/webp', width: 64, height: 64 },
+        { name: 'medium', contentType: 'image/jpeg', width: 200, height: 150 },
+        // Larger than the original: kept at its size.
+        { name: 'large', contentType: 'image/avif', width: 400, height: 300 },
+        // Cover, wider than the original: cropped to its width.
+        { name: 'banner', contentType: 'image/png', width: 400, height: 100 },
+      ]);
+      for (const [i, variant] of variants.entries()) {
+        expect(await sharp(variant.bytes).metadata()).toMatchObject({
+          format: SHARP_FORMAT[VARIANTS[i]!.format],
+          width: variant.width,
+          height: variant.height,
+        });
+      }
+    });
+
+    // The fixture is 60x20, left half red, right half blue.
+    for (const [orientation, top, bottom] of [
+      [6, RED, BLUE], // rotate 90° clockwise: the left edge goes to the top
+      [8, BLUE, RED], // rotate 90° counter-clockwise
+    ] as const) {
+      it(`are upright for an EXIF orientation of ${orientation}, as is the reported size`, async () => {
+        const specs: VariantSpec[] = [
+          { name: 'whole', width: 100, height: 100, fit: 'inside', format: 'png' },
+          { name: 'half', width: 10, height: 30, fit: 'inside', format: 'webp' },
+        ];
+        const { info, variants } = await process(await jpegWithExif({ orientation }), { variants: specs });
+        expect(info).toEqual({ type: 'image/jpeg', width: 20, height: 60 });
+        expect(variants.map((v) => [v.width, v.height])).toEqual([
+          [20, 60],
+          [10, 30],
+        ]);
+        for (const variant of variants) {
+          expect(near(await colourAt(variant.bytes, variant.width / 2, 2), top)).toBe(true);
+          expect(near(await colourAt(variant.bytes, variant.width / 2, variant.height - 3), bottom)).toBe(true);
+        }
+      });
+    }
+
+    it('carry no EXIF, XMP, IPTC, comments or ICC profile', async () => {
+      const sources = [
+        await jpegWithExif({ orientation: 6, gps: true, more: true }),
+        new Uint8Array(await sharp(await jpegWithExif({ gps: true, more: true })).keepMetadata().withIccProfile('p3').toBuffer()),
+        await pngWithMetadata({ orientation: 3 }),
+        await webpWithMetadata(),
+        await avifWithExif(),
+      ];
+      expect((await sharp(sources[1]!).metadata()).icc).toBeDefined();
+      for (const source of sources) {
+        for (const variant of (await process(source)).variants) {
+          const metadata = await sharp(variant.bytes).metadata();
+          expect({ exif: metadata.exif, xmp: metadata.xmp, iptc: metadata.iptc, icc: metadata.icc, comments: metadata.comments }).toEqual({
+            exif: undefined,
+            xmp: undefined,
+            iptc: undefined,
+            icc: undefined,
+            comments: undefined,
+          });
+          expect(Buffer.from(variant.bytes).includes(EXIF_MAKE)).toBe(false);
+        }
+      }
+    });
+  });
+
+  describe('the served original', () => {
+    it('of a GPS-tagged JPEG has no EXIF but its orientation, no XMP or IPTC, and identical pixels', async () => {
+      const input = await jpegWithExif({ orientation: 6, gps: true, more: true, byteOrder: 'MM' });
+      const { original, info } = await process(input);
+      const metadata = await sharp(original).metadata();
+      expect(metadata.exif).toEqual(Buffer.from(orientationOnlyExif({ orientation: 6, littleEndian: false }, true)));
+      expect(metadata).toMatchObject({ orientation: 6, autoOrient: { width: info.width, height: info.height } });
+      expect(metadata.xmp).toBeUndefined();
+      expect(metadata.iptc).toBeUndefined();
+      expect(await pixels(original)).toEqual(await pixels(input));
+    });
+
+    for (const [name, make] of [
+      ['PNG with eXIf, tEXt, zTXt, iTXt and tIME', () => pngWithMetadata({ orientation: 6, gps: true })],
+      ['WebP with EXIF and XMP', () => webpWithMetadata({ orientation: 6, gps: true })],
+    ] as const) {
+      it(`of a ${name} keeps only the orientation, with identical pixels`, async () => {
+        const input = await make();
+        const { original, info } = await process(input);
+        expect(info).toMatchObject({ width: 20, height: 60 });
+        const metadata = await sharp(original).metadata();
+        expect(metadata.exif).toEqual(Buffer.from(orientationOnlyExif({ orientation: 6, littleEndian: true }, false)));
+        expect(metadata.orientation).toBe(6);
+        expect(metadata.xmp).toBeUndefined();
+        expect(metadata.comments).toBeUndefined();
+        expect(await pixels(original)).toEqual(await pixels(input));
+      });
+    }
+
+    it('of an animated GIF has no comment or XMP, and every frame', async () => {
+      const plain = new Uint8Array(await sharp(await gifBytes(16, 10, 3), { pages: -1 }).gif({ loop: 0 }).toBuffer());
+      const { original } = await process(gifWithMetadata(plain));
+      expect(Buffer.from(original)).toEqual(Buffer.from(plain));
+    });
+
+    it('is byte-for-byte the upload when that carries no metadata', async () => {
+      for (const bytes of [
+        await jpegBytes(40, 30),
+        await pngBytes(40, 30),
+        await webpBytes(40, 30),
+        await gifBytes(40, 30, 3),
+        await avifBytes(40, 30),
+      ]) {
+        expect(Buffer.from((await process(bytes)).original)).toEqual(Buffer.from(bytes));
+      }
+    });
+
+    it('of an AVIF with EXIF is re-encoded without it, at the size it is shown at', async () => {
+      const input = await avifWithExif(32, 16);
+      expect((await sharp(input).metadata()).exif).toBeDefined();
+      const { original, info } = await process(input);
+      expect(info).toEqual({ type: 'image/avif', width: 32, height: 16 });
+      const metadata = await sharp(original).metadata();
+      expect(metadata).toMatchObject({ format: 'heif', compression: 'av1', width: 32, height: 16 });
+      expect(metadata.exif).toBeUndefined();
+      expect(metadata.xmp).toBeUndefined();
+      expect(Buffer.from(original).includes(EXIF_MAKE)).toBe(false);
+      expect(near(await colourAt(original, 4, 8), RED) && near(await colourAt(original, 28, 8), BLUE)).toBe(true);
+    });
+  });
+
+  it('gives as placeholder a #rrggbb colour close to that of a solid image', async () => {
+    const { placeholder } = await process(await solidPng(40, 30, '#3366cc'));
+    expect(placeholder).toMatch(/^#[0-9a-f]{6}$/);
+    const channels = [1, 3, 5].map((i) => parseInt(placeholder.slice(i, i + 2), 16));
+    // The dominant colour is the centre of a 16-level bin of each channel.
+    expect(near(channels, [0x33, 0x66, 0xcc], 8)).toBe(true);
+  });
+
+  describe('animations', () => {
+    it('are refused as image_too_large with more frames than maxFrames (a frame bomb)', async () => {
+      const gif = await animatedGif(6);
+      expect(await processRefusal(gif, { maxFrames: 5 })).toBe('image_too_large');
+      expect((await process(gif, { maxFrames: 6 })).info).toEqual({ type: 'image/gif', width: 8, height: 8 });
+    });
+
+    it('are refused as image_too_large when their frames together exceed maxPixels', async () => {
+      const gif = await gifBytes(20, 20, 4);
+      expect(await processRefusal(gif, { maxPixels: 20 * 20 * 4 - 1 })).toBe('image_too_large');
+      expect((await process(gif, { maxPixels: 20 * 20 * 4 })).info).toMatchObject({ width: 20, height: 20 });
+      // inspect looks at the first frame only.
+      expect(await inspect(gif, 20 * 20)).toMatchObject({ width: 20, height: 20 });
+    });
+
+    it('are refused as invalid_image when a later frame does not decode', async () => {
+      const gif = await gifWithCorruptLastFrame(64, 48, 3);
+      // inspect decodes the first frame only.
+      expect(await inspect(gif)).toMatchObject({ width: 64, height: 48 });
+      expect(await processRefusal(gif)).toBe('invalid_image');
+      expect((await process(await gifBytes(64, 48, 3))).info).toMatchObject({ width: 64, height: 48 });
+    });
+
+    it('give still variants of the first frame', async () => {
+      const { variants } = await process(await gifBytes(40, 30, 3));
+      for (const variant of variants) expect((await sharp(variant.bytes).metadata()).pages ?? 1).toBe(1);
+      expect(variants[0]).toMatchObject({ width: 40, height: 30 });
+    });
+  });
+
+  describe('refuses like inspect', () => {
+    it('a pixel bomb as image_too_large', async () => {
+      expect(await processRefusal(await pngPixelBomb(64250, 64250))).toBe('image_too_large');
+      expect(await processRefusal(await jpegPixelBomb(64250, 64250))).toBe('image_too_large');
+    });
+
+    it('truncated images, TIFF, SVG and HTML (whatever they are named) as invalid_image', async () => {
+      for (const generate of Object.values(generators)) expect(await processRefusal(truncated(await generate(64, 48)))).toBe('invalid_image');
+      for (const bytes of [await tiffBytes(), svgBytes(), htmlBytes()]) expect(await processRefusal(bytes)).toBe('invalid_image');
+    });
+  });
+
+  it('rejects with the reason of an aborted signal', async () => {
+    const reason = new Error('gone');
+    await expect(process(await pngBytes(4, 4), { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const controller = new AbortController();
+    const pending = process(await jpegBytes(2000, 1500), { signal: controller.signal });
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it('refuses limits and variant sizes that are not positive integers as programming errors', async () => {
+    const png = await pngBytes(2, 2);
+    await expect(process(png, { maxFrames: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(process(png, { variants: [{ name: 'x', width: 0, height: 10, fit: 'cover', format: 'webp' }] })).rejects.toBeInstanceOf(RangeError);
   });
 });
 

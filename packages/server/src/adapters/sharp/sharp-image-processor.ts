@@ -1,8 +1,20 @@
-// SharpImageProcessor: decodes untrusted upload bytes with libvips, limited to the accepted raster loaders.
+// SharpImageProcessor: verifies untrusted upload bytes with libvips (accepted loaders only) and makes the served copies.
 import { availableParallelism } from 'node:os';
-import sharp, { type Metadata } from 'sharp';
-import { DomainError, type ImageInfo, type ImageProcessor, type ImageType, type InspectOptions } from '@direct-upload/core';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import {
+  DomainError,
+  type ImageInfo,
+  type ImageProcessor,
+  type ImageType,
+  type InspectOptions,
+  type ProcessedImage,
+  type ProcessedVariant,
+  type ProcessOptions,
+  type VariantFormat,
+  type VariantSpec,
+} from '@direct-upload/core';
 import { DecodeGate } from './decode-gate.js';
+import { stripMetadata } from './strip-metadata.js';
 
 /**
  * libvips picks a loader by sniffing the bytes, so every other loader (TIFF, SVG, PDF, ...) would be
@@ -28,6 +40,23 @@ export interface SharpImageProcessorOptions {
   maxWaiting?: number;
 }
 
+/** Side of the box the placeholder's thumbnail fits in: enough for a stable dominant colour. */
+const PLACEHOLDER_SIDE = 32;
+
+const CONTENT_TYPES: Record<VariantFormat, string> = {
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  avif: 'image/avif',
+  png: 'image/png',
+};
+
+/** A verified image: what it is, what its header says, and how to open its first frame for more work. */
+interface Verified {
+  info: ImageInfo;
+  metadata: Metadata;
+  open: () => Sharp;
+}
+
 export class SharpImageProcessor implements ImageProcessor {
   private readonly timeoutSeconds: number;
   private readonly gate: DecodeGate;
@@ -39,15 +68,48 @@ export class SharpImageProcessor implements ImageProcessor {
 
   async inspect(bytes: Uint8Array, options: InspectOptions): Promise<ImageInfo> {
     const { maxPixels, signal } = options;
-    if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
-    signal?.throwIfAborted();
-    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return this.gate.run(() => abortable(this.decode(input, maxPixels, signal), signal), signal);
+    requirePositiveInteger('maxPixels', maxPixels);
+    return this.run(signal, async () => (await this.verify(bytes, maxPixels, null, signal)).info);
   }
 
-  private async decode(input: Buffer, maxPixels: number, signal: AbortSignal | undefined): Promise<ImageInfo> {
+  async process(bytes: Uint8Array, options: ProcessOptions): Promise<ProcessedImage> {
+    const { maxPixels, maxFrames, variants, signal } = options;
+    requirePositiveInteger('maxPixels', maxPixels);
+    requirePositiveInteger('maxFrames', maxFrames);
+    for (const spec of variants) {
+      requirePositiveInteger(`width of variant ${spec.name}`, spec.width);
+      requirePositiveInteger(`height of variant ${spec.name}`, spec.height);
+    }
+    return this.run(signal, async () => {
+      const verified = await this.verify(bytes, maxPixels, maxFrames, signal);
+      // First, as malformed structure found while stripping refuses the image.
+      const original = await this.servedOriginal(bytes, verified);
+      signal?.throwIfAborted();
+      const placeholder = await this.placeholder(verified);
+      const made: ProcessedVariant[] = [];
+      for (const spec of variants) {
+        signal?.throwIfAborted();
+        made.push(await this.variant(verified, spec));
+      }
+      return { info: verified.info, original, variants: made, placeholder };
+    });
+  }
+
+  /** Runs the work in a decode slot, settling early with the signal's reason when it aborts. */
+  private run<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    return this.gate.run(() => abortable(work(), signal), signal);
+  }
+
+  /**
+   * Checks the header against the limits, then decodes every pixel. `maxFrames` is null for `inspect`,
+   * which verifies the first frame only: the one whose size it reports.
+   */
+  private async verify(bytes: Uint8Array, maxPixels: number, maxFrames: number | null, signal: AbortSignal | undefined): Promise<Verified> {
+    const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // 'warning' rather than 'error': libjpeg reports a truncated file only as a warning.
-    const open = () => sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, sequentialRead: true });
+    const options = { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true } as const;
+    const open = () => sharp(input, { ...options, pages: 1 }).timeout({ seconds: this.timeoutSeconds });
 
     let metadata: Metadata;
     try {
@@ -62,11 +124,31 @@ export class SharpImageProcessor implements ImageProcessor {
     const type = imageTypeOf(metadata);
     if (!type) throw new DomainError('invalid_image', 'The image is not of an accepted type.');
 
+    // The frame count comes from the container (GIF blocks, WebP ANMF chunks): no frame is decoded yet.
+    const frames = metadata.pages ?? 1;
+    const allFrames = maxFrames !== null && frames > 1;
+    if (allFrames) {
+      if (frames > maxFrames) {
+        throw new DomainError('image_too_large', `The animation has ${frames} frames; at most ${maxFrames} are allowed.`);
+      }
+      // Browsers play every frame of the served original, so every frame is decoded below, and that
+      // work grows with width x height x frames. The frames together get the budget of one still
+      // image (a bound of 1 x maxPixels): verifying an animation never costs more than verifying the
+      // largest still image allowed. libvips enforces the same, as limitInputPixels applies to the
+      // stacked frames. Variants and placeholder use the first frame only.
+      if (width * height * frames > maxPixels) {
+        throw new DomainError(
+          'image_too_large',
+          `The animation has ${frames} frames of ${width}x${height} pixels; at most ${maxPixels} pixels are allowed across all frames.`,
+        );
+      }
+    }
+
     signal?.throwIfAborted();
     try {
-      // Shrinking to one pixel reads every pixel of the first frame, so corrupt or truncated data
-      // fails here, without allocating a canvas the size of the image.
-      await open()
+      // Shrinking to one pixel reads every pixel, so corrupt or truncated data fails here, without
+      // allocating a canvas the size of the image.
+      await sharp(input, { ...options, pages: allFrames ? -1 : 1 })
         .timeout({ seconds: this.timeoutSeconds })
         .resize(1, 1, { fit: 'fill', fastShrinkOnLoad: false })
         .raw()
@@ -76,7 +158,76 @@ export class SharpImageProcessor implements ImageProcessor {
     }
     // Browsers apply the EXIF orientation, so report the size the image is shown at.
     const shown = metadata.autoOrient ?? { width, height };
-    return { type, width: shown.width, height: shown.height };
+    return { info: { type, width: shown.width, height: shown.height }, metadata, open };
+  }
+
+  /**
+   * One derived copy: auto-oriented, scaled down (never up), re-encoded. Animations give a still
+   * image of their first frame (`pages: 1`). No metadata is copied: sharp writes none unless asked
+   * (keepMetadata/withMetadata, never called here), and converts colours to untagged sRGB.
+   */
+  private async variant({ open }: Verified, spec: VariantSpec): Promise<ProcessedVariant> {
+    let image = open().rotate().resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
+    // JPEG has no alpha: transparent areas become white rather than libvips' default black.
+    if (spec.format === 'jpeg') image = image.flatten({ background: '#ffffff' });
+    try {
+      const { data, info } = await encode(image, spec.format).toBuffer({ resolveWithObject: true });
+      return { name: spec.name, bytes: data, contentType: CONTENT_TYPES[spec.format], width: info.width, height: info.height };
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  /** The dominant colour of a small auto-oriented thumbnail of the first frame, transparency shown on white. */
+  private async placeholder({ open }: Verified): Promise<string> {
+    try {
+      const thumbnail = await open()
+        .rotate()
+        .resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside' })
+        .flatten({ background: '#ffffff' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      // stats() describes a pipeline's input, so the thumbnail is measured as an image of its own.
+      const { width, height, channels } = thumbnail.info;
+      const { dominant } = await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
+      return `#${[dominant.r, dominant.g, dominant.b].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+
+  /**
+   * The original without identifying metadata, its coded pixels untouched (see strip-metadata.ts).
+   * AVIF cannot be stripped at byte level: when it carries EXIF, XMP or IPTC it is re-encoded, upright
+   * and with its ICC profile, as an 8-bit still image at high quality; otherwise it is served as is.
+   */
+  private async servedOriginal(bytes: Uint8Array, { info, metadata, open }: Verified): Promise<Uint8Array> {
+    const stripped = stripMetadata(bytes, info.type);
+    if (stripped) return stripped;
+    if (!metadata.exif && !metadata.xmp && !metadata.iptc) return bytes;
+    try {
+      return await open().rotate().keepIccProfile().avif({ quality: 90 }).toBuffer();
+    } catch (error) {
+      throw refusal(error);
+    }
+  }
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+}
+
+/** Web-typical settings; AVIF's quality scale runs lower than WebP's and JPEG's for a similar look. */
+function encode(image: Sharp, format: VariantFormat): Sharp {
+  switch (format) {
+    case 'webp':
+      return image.webp({ quality: 80 });
+    case 'jpeg':
+      return image.jpeg({ quality: 80, progressive: true });
+    case 'avif':
+      return image.avif({ quality: 55 });
+    case 'png':
+      return image.png();
   }
 }
 

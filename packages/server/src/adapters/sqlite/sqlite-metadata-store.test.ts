@@ -79,12 +79,12 @@ describe('SqliteMetadataStore on a file', () => {
     const connection = new BetterSqlite3(':memory:');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
     try {
-      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads']);
+      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads', '0002_processing']);
       const indexes = connection
         .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'uploads' and sql is not null order by name")
         .all()
         .map((row) => (row as { name: string }).name);
-      expect(indexes).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_status_expiry']);
+      expect(indexes).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_status_expiry', 'uploads_status_lease']);
       const plan = connection
         .prepare(
           "explain query plan select * from uploads where owner = 'o' and status = 'ready' and completed_at is not null order by completed_at desc, id desc limit 10",
