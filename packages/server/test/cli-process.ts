@@ -46,8 +46,11 @@ export async function startProcess(
 }
 
 /** Starts `direct-upload serve` and waits until it logs its address. */
-export async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const started = await startProcess(['serve'], env, /"publicUrl":"([^"]+)"/);
+export async function serve(
+  env: Record<string, string>,
+  flags: string[] = [],
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const started = await startProcess(['serve', ...flags], env, /"publicUrl":"([^"]+)"/);
   const url = /"publicUrl":"([^"]+)"/.exec(started.output())![1]!;
   return { child: started.child, url, exited: started.exited };
 }
