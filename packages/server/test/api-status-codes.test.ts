@@ -1,28 +1,12 @@
 // Every status code of the API over real HTTP, on the embedded defaults.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { startServer, type RunningServer } from '../src/start-server.js';
+import type { RunningServer } from '../src/start-server.js';
+import { useTestServers } from './test-servers.js';
 import { Browser, send } from './http-client.js';
 import { htmlBytes, pngBytes, pngPixelBomb, truncated } from './fixtures/images.js';
 
-const servers: Array<{ server: RunningServer; dir: string }> = [];
-
-async function start(env: Record<string, string> = {}): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'du-api-'));
-  const server = await startServer({ DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '0', ...env });
-  servers.push({ server, dir });
-  return server;
-}
-
-afterAll(async () => {
-  for (const { server, dir } of servers) {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+const start = useTestServers('du-api');
 
 const expectError = (reply: { status: number; body: any }, status: number, code: string) => {
   expect({ status: reply.status, code: reply.body?.error?.code }).toEqual({ status, code });

@@ -4,10 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { runCli } from './cli-process.js';
-import { POSTGRES_URL, serviceAvailable } from './services.js';
+import { createTestDatabase, POSTGRES_URL, serviceAvailable } from './services.js';
 
 const ALLOWED = 'https://app.example';
 
@@ -103,14 +101,9 @@ const postgres = await serviceAvailable('PostgreSQL', POSTGRES_URL);
 
 describe.skipIf(!postgres)('migrate on PostgreSQL', () => {
   it('applies the schema once, even when several run at once, then reports it up to date', async () => {
-    const database = `du_migrate_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
+    const database = await createTestDatabase('du_migrate');
     try {
-      const url = new URL(POSTGRES_URL);
-      url.pathname = `/${database}`;
-      const env = { DATABASE_URL: url.toString() };
+      const env = { DATABASE_URL: database.url };
       const runs = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env), runCli(['migrate'], env)]);
       for (const run of runs) expect(run.code, run.stderr).toBe(0);
       expect(runs.filter((r) => r.stdout.includes('Applied migrations: 0001_create_uploads'))).toHaveLength(1);
@@ -120,8 +113,7 @@ describe.skipIf(!postgres)('migrate on PostgreSQL', () => {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('database is unavailable');
     } finally {
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
+      await database.drop();
     }
   });
 });

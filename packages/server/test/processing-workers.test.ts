@@ -1,6 +1,5 @@
 // Separate worker processes on PostgreSQL: the API only enqueues; workers process, survive each other's death.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,26 +9,21 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { serve, startProcess } from './cli-process.js';
-import { POSTGRES_URL, serviceAvailable } from './services.js';
+import { createTestDatabase, POSTGRES_URL, serviceAvailable, type TestDatabase } from './services.js';
 import { jpegBytes, pngBytes } from './fixtures/images.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES_URL);
 
 describe.skipIf(!available)('API and workers as separate processes on PostgreSQL', () => {
   let s3: S3rverFixture;
-  let database: string;
+  let database: TestDatabase;
   let dataDir: string;
   let env: Record<string, string>;
   let api: { child: ChildProcess; url: string; exited: Promise<number | null> };
   const children: ChildProcess[] = [];
 
-  const databaseUrl = () => {
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    return url.toString();
-  };
   const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: databaseUrl() });
+    const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
       return (await client.query(sql, params)).rows as T[];
@@ -44,17 +38,13 @@ describe.skipIf(!available)('API and workers as separate processes on PostgreSQL
   };
 
   beforeAll(async () => {
-    database = `du_workers_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    await admin.end();
+    database = await createTestDatabase('du_workers');
     s3 = await startS3rver();
     dataDir = await mkdtemp(join(tmpdir(), 'du-workers-'));
     env = {
       PORT: '0',
       DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl(),
+      DATABASE_URL: database.url,
       STORAGE: 's3',
       S3_BUCKET: s3.bucket,
       S3_ENDPOINT: s3.endpoint,
@@ -76,12 +66,7 @@ describe.skipIf(!available)('API and workers as separate processes on PostgreSQL
     for (const child of children) child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
     await s3?.close();
-    if (database) {
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
-    }
+    await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,26 +1,15 @@
 // Processing over real HTTP: variants, the content redirect, "still processing" answers, hostile files.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { startServer, type RunningServer } from '../src/start-server.js';
+import { useTestServers } from './test-servers.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { EXIF_MAKE, gifBytes, htmlBytes, jpegBytes, jpegWithExif, pngBytes, pngPixelBomb, svgBytes, tiffBytes, truncated } from './fixtures/images.js';
 
-const servers: Array<{ server: RunningServer; dir: string }> = [];
-async function start(env: Record<string, string> = {}): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'du-processing-'));
-  const server = await startServer({ DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '0', ...env });
-  servers.push({ server, dir });
-  return server;
-}
-afterAll(async () => {
-  for (const { server, dir } of servers) {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+const start = useTestServers('du-processing');
 
 describe('variants and the content redirect', () => {
   let server: RunningServer;

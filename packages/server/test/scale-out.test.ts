@@ -5,12 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import { SignJWT } from 'jose';
 import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { serve } from './cli-process.js';
-import { POSTGRES_URL, REDIS_URL, serviceAvailable } from './services.js';
+import { createTestDatabase, POSTGRES_URL, REDIS_URL, serviceAvailable, type TestDatabase } from './services.js';
 import { pngBytes } from './fixtures/images.js';
 
 const available = (await serviceAvailable('PostgreSQL', POSTGRES_URL)) && (await serviceAvailable('Redis', REDIS_URL));
@@ -18,37 +17,22 @@ const JWT_SECRET = 'scale-out-test-secret-0123456789abcdef';
 
 describe.skipIf(!available)('two instances on PostgreSQL, Redis and S3', () => {
   let s3: S3rverFixture;
-  let database: string;
+  let database: TestDatabase;
   let dataDir: string;
   const instances: Array<{ child: ChildProcess; url: string; exited: Promise<number | null> }> = [];
 
-  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
-  const databaseUrl = () => {
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    return url.toString();
-  };
   const token = (owner: string) =>
     new SignJWT({ sub: owner }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
   const as = async (owner: string, url: string) => new Browser(url, { authorization: `Bearer ${await token(owner)}` });
 
   beforeAll(async () => {
-    database = `du_scale_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    await admin((c) => c.query(`create database ${database}`));
+    database = await createTestDatabase('du_scale');
     s3 = await startS3rver();
     dataDir = await mkdtemp(join(tmpdir(), 'du-scale-'));
     const env = {
       PORT: '0',
       DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl(),
+      DATABASE_URL: database.url,
       REDIS_URL,
       STORAGE: 's3',
       S3_BUCKET: s3.bucket,
@@ -73,7 +57,7 @@ describe.skipIf(!available)('two instances on PostgreSQL, Redis and S3', () => {
     for (const instance of instances) instance.child.kill('SIGKILL');
     await Promise.all(instances.map((i) => i.exited));
     await s3?.close();
-    if (database) await admin((c) => c.query(`drop database if exists ${database} with (force)`));
+    await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { isDomainError, type JobHandler } from '@direct-upload/core';
 import { describeJobRunnerContract } from '@direct-upload/core/testing';
-import { POSTGRES_URL, serviceAvailable } from '../../../test/services.js';
+import { createTestDatabase, POSTGRES_URL, serviceAvailable } from '../../../test/services.js';
 import { PgBossJobRunner, type PgBossJobRunnerOptions } from './pg-boss-job-runner.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES_URL);
@@ -218,5 +218,21 @@ describe.skipIf(!available)('PgBossJobRunner', () => {
     expect(isDomainError(worked, 'service_unavailable')).toBe(true);
     await down.stop();
     await expect(down.enqueue(randomUUID())).rejects.toSatisfy((error) => isDomainError(error, 'service_unavailable'));
+  });
+});
+
+describe.skipIf(!available)('PgBossJobRunner start-up', () => {
+  it('lets several instances start at once on a fresh database (pg-boss installing its schema)', { timeout: 60_000 }, async () => {
+    for (let round = 0; round < 2; round++) {
+      const database = await createTestDatabase('du_boss_start');
+      const runners = Array.from({ length: 4 }, () => new PgBossJobRunner({ connectionString: database.url, concurrency: 1 }));
+      try {
+        const started = await Promise.allSettled(runners.map((runner) => runner.work(async () => {})));
+        expect(started.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      } finally {
+        await Promise.all(runners.map((runner) => runner.stop()));
+        await database.drop();
+      }
+    }
   });
 });

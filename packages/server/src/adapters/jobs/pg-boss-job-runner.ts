@@ -1,4 +1,5 @@
 // PgBossJobRunner: jobs kept in PostgreSQL by pg-boss, so API instances enqueue and separate workers run them.
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { unavailable, type JobHandler, type JobRunner } from '@direct-upload/core';
 import { reportSafely, type JobErrorReporter } from './report-error.js';
@@ -45,6 +46,9 @@ interface RunningJob {
 interface Subscription {
   id?: string;
 }
+
+/** Advisory lock serializing pg-boss start-ups ("dubs" in ASCII); other locks of ours use other keys. */
+const START_LOCK_KEY = 0x64756273;
 
 const STOPPING = () => new DOMException('The job runner is stopping', 'AbortError');
 
@@ -138,7 +142,23 @@ export class PgBossJobRunner implements JobRunner {
     return this.boss;
   }
 
+  /**
+   * pg-boss installs its schema on first start, and several instances doing so at once on a fresh
+   * database deadlock; a session advisory lock lets them start one after the other.
+   */
   private async start(): Promise<PgBoss> {
+    const lock = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 3000 });
+    lock.on('error', (error) => reportSafely(this.onError, error));
+    await lock.connect();
+    try {
+      await lock.query('select pg_advisory_lock($1)', [START_LOCK_KEY]);
+      return await this.startBoss();
+    } finally {
+      await lock.end().catch(() => undefined);
+    }
+  }
+
+  private async startBoss(): Promise<PgBoss> {
     const boss = new PgBoss({
       connectionString: this.connectionString,
       ...(this.schema === undefined ? {} : { schema: this.schema }),
