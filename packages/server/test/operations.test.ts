@@ -140,7 +140,7 @@ describe('expiry sweeps', () => {
     expect((await files(join(dir, 'objects'))).some((f) => f.includes(id))).toBe(true);
     const db = new BetterSqlite3(join(dir, 'direct-upload.sqlite'), { readonly: true });
     const status = () => (db.prepare('select status from uploads where id = ?').get(id) as { status: string }).status;
-    for (let i = 0; i < 100 && status() !== 'expired'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && status() !== 'expired'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(status()).toBe('expired');
     db.close();
     expect((await files(join(dir, 'objects'))).some((f) => f.includes(id))).toBe(false);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describeDirectUploadContract } from '@direct-upload/core/testing';
 import type { DirectUploadRequest } from '@direct-upload/core';
 import { createS3Client } from './s3-client.js';
@@ -81,6 +82,31 @@ describe('S3UploadSigner URL', () => {
     expect(params(short.url).get('X-Amz-Expires')).toBe('2');
     const past = await awsSigner().sign(request({ expiresAt: new Date(now.getTime() - 60_000) }));
     expect(params(past.url).get('X-Amz-Expires')).toBe('1');
+  });
+
+  it("is the URL getSignedUrl gives for the same binding, byte for byte, with and without a session token", async () => {
+    const temporary = { ...credentials, sessionToken: 'IQoJb3JpZ2luX2Vj+session/token==' };
+    for (const keys of [credentials, temporary]) {
+      const client = createS3Client({ region, forcePathStyle: false, credentials: keys });
+      const signer = new S3UploadSigner({ client, bucket, clock: () => now });
+      for (const withChecksum of [false, true]) {
+        const target = await signer.sign(request(withChecksum ? { checksumSha256: checksum } : {}));
+        const command = new PutObjectCommand({
+          Bucket: bucket,
+          Key: request().key,
+          ContentType: 'image/png',
+          ContentLength: body.byteLength,
+          ...(withChecksum ? { ChecksumSHA256: checksum } : {}),
+        });
+        const sdkUrl = await getSignedUrl(client, command, {
+          expiresIn: 300,
+          signingDate: now,
+          signableHeaders: new Set(['content-type']),
+          unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+        });
+        expect(target.url).toBe(sdkUrl);
+      }
+    }
   });
 
   it('refuses to hand out a URL from a client that adds the empty-body CRC32', async () => {

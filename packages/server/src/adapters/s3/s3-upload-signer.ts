@@ -1,9 +1,10 @@
 // DirectUploadSigner over S3: a presigned PUT that binds the key, type, exact length and checksum.
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadTarget } from '@direct-upload/protocol';
 import { DomainError, unavailable } from '@direct-upload/core';
 import type { DirectUploadRequest, DirectUploadSigner } from '@direct-upload/core';
+import { locateThroughClient } from './s3-bucket-locator.js';
+import { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3UploadSignerOptions {
   client: S3Client;
@@ -16,14 +17,19 @@ const MAX_EXPIRES_IN = 604_800;
 const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
 
 export class S3UploadSigner implements DirectUploadSigner {
-  private readonly client: S3Client;
+  private readonly presigner: SigV4Presigner;
   private readonly bucket: string;
   private readonly clock: () => Date;
 
   constructor(options: S3UploadSignerOptions) {
-    this.client = options.client;
     this.bucket = options.bucket;
     this.clock = options.clock ?? (() => new Date());
+    // The URL getSignedUrl would give for this client, byte for byte, without its middleware stack.
+    this.presigner = new SigV4Presigner({
+      credentials: options.client.config.credentials,
+      locate: locateThroughClient(options.client),
+      clock: this.clock,
+    });
   }
 
   async sign(request: DirectUploadRequest): Promise<UploadTarget> {
@@ -33,25 +39,16 @@ export class S3UploadSigner implements DirectUploadSigner {
     const expiresIn = Math.min(MAX_EXPIRES_IN, Math.max(1, Math.floor((request.expiresAt.getTime() - signedAt) / 1000)));
     const checksum = request.checksumSha256;
 
-    const command = new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: request.key,
-      ContentType: request.contentType,
-      // A signed Content-Length makes S3 refuse a body of any other size.
-      ContentLength: request.size,
-      ...(checksum ? { ChecksumSHA256: checksum } : {}),
-    });
+    // A signed Content-Length makes S3 refuse a body of any other size; the checksum stays a header
+    // (not a query parameter) so the browser must send it and S3 checks the bytes against it.
+    const signedHeaders: Record<string, string> = { 'content-type': request.contentType, 'content-length': String(request.size) };
+    if (checksum) signedHeaders[CHECKSUM_HEADER] = checksum;
     let url: string;
     try {
-      url = await getSignedUrl(this.client, command, {
-        expiresIn,
-        signingDate,
-        // The presigner leaves Content-Type unsigned unless told otherwise.
-        signableHeaders: new Set(['content-type']),
-        // Hoisted into the query string, the checksum would not be a header the browser sends.
-        unhoistableHeaders: new Set([CHECKSUM_HEADER]),
-      });
+      url = await this.presigner.presign({ method: 'PUT', bucket: this.bucket, key: request.key, expiresIn, signedHeaders, signingDate });
     } catch (error) {
+      // A client the presigner cannot stand in for is a configuration fault, not an outage.
+      if (error instanceof DomainError) throw error;
       // Presigning is local; what can fail is resolving credentials from the provider chain.
       throw unavailable('object storage', error);
     }
@@ -64,8 +61,8 @@ export class S3UploadSigner implements DirectUploadSigner {
 }
 
 /**
- * A URL that binds less than promised must never reach a browser: a client configured with the
- * SDK's default checksum mode, or a future presigner that signs other headers, fails here.
+ * A URL that binds less than promised must never reach a browser: a presigner that signs other
+ * headers, or one that adds a checksum parameter (the SDK's default checksum mode), fails here.
  */
 function assertBinding(url: string, withChecksum: boolean): void {
   const query = new URL(url).searchParams;

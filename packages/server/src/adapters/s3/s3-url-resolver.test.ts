@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition } from '@direct-upload/core';
 import { createS3Client } from './s3-client.js';
 import { S3Storage } from './s3-storage.js';
@@ -63,6 +65,26 @@ describe('S3UrlResolver.signedUrl', () => {
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(url.search.toLowerCase()).not.toContain('x-amz-checksum');
+  });
+
+  it('is the URL getSignedUrl gives for the same overrides, byte for byte', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2030-01-02T03:04:05.678Z'));
+      const client = createS3Client({ region: 'eu-west-3', forcePathStyle: false, credentials: { ...credentials, sessionToken: 'session+token/==' } });
+      const resolver = new S3UrlResolver({ client, bucket: 'images', publicBaseUrl: 'https://cdn.example.com' });
+      const key = 'private/a b/ü+(1)';
+      const ours = await resolver.signedUrl(key, { expiresInSeconds: 120, contentType: 'image/webp', filename: 'été "1".webp' });
+      const command = new GetObjectCommand({
+        Bucket: 'images',
+        Key: key,
+        ResponseContentType: 'image/webp',
+        ResponseContentDisposition: contentDisposition('inline', 'été "1".webp'),
+      });
+      expect(ours).toBe(await getSignedUrl(client, command, { expiresIn: 120 }));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   describe('fetched from s3rver', () => {

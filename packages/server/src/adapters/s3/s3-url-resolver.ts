@@ -1,8 +1,9 @@
 // UrlResolver over S3: public objects by a stable URL (bucket or CDN), private ones by presigned GET.
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { contentDisposition, unavailable } from '@direct-upload/core';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { DomainError, contentDisposition, unavailable } from '@direct-upload/core';
 import type { SignedUrlOptions, UrlResolver } from '@direct-upload/core';
+import { locateThroughClient } from './s3-bucket-locator.js';
+import { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3UrlResolverOptions {
   client: S3Client;
@@ -35,12 +36,13 @@ export function defaultPublicBaseUrl(location: BucketLocation): string {
 }
 
 export class S3UrlResolver implements UrlResolver {
-  private readonly client: S3Client;
+  private readonly presigner: SigV4Presigner;
   private readonly bucket: string;
   private readonly publicBaseUrl: string;
 
   constructor(options: S3UrlResolverOptions) {
-    this.client = options.client;
+    // The URL getSignedUrl would give for this client, byte for byte, without its middleware stack.
+    this.presigner = new SigV4Presigner({ credentials: options.client.config.credentials, locate: locateThroughClient(options.client) });
     this.bucket = options.bucket;
     this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
   }
@@ -50,16 +52,21 @@ export class S3UrlResolver implements UrlResolver {
   }
 
   async signedUrl(key: string, options: SignedUrlOptions): Promise<string> {
-    const command = new GetObjectCommand({
-      Bucket: this.bucket,
-      Key: key,
-      // Served with the type we verified and a safe name, whatever the stored headers say.
-      ResponseContentType: options.contentType,
-      ResponseContentDisposition: contentDisposition('inline', options.filename),
-    });
     try {
-      return await getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+      return await this.presigner.presign({
+        method: 'GET',
+        bucket: this.bucket,
+        key,
+        expiresIn: options.expiresInSeconds,
+        // Served with the type we verified and a safe name, whatever the stored headers say.
+        query: {
+          'response-content-type': options.contentType,
+          'response-content-disposition': contentDisposition('inline', options.filename),
+        },
+      });
     } catch (error) {
+      // A client the presigner cannot stand in for is a configuration fault, not an outage.
+      if (error instanceof DomainError) throw error;
       // Presigning is local; what can fail is resolving credentials from the provider chain.
       throw unavailable('object storage', error);
     }
