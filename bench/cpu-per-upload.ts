@@ -1,0 +1,222 @@
+// Benchmark (b): API CPU per upload of the direct flow divided by that of a 2-hop proxy, side by side.
+import { complete, createUpload, transfer, twoHopUpload } from './lib/api-client.js';
+import { cpuSample, cpuSpent } from './lib/cpu.js';
+import type { TestImage } from './lib/images.js';
+import { signToken } from './lib/jwt.js';
+import { waitProcessed, type BenchDatabase } from './lib/postgres.js';
+import { sleep } from './lib/processes.js';
+import { JWT_SECRET, type Running } from './lib/servers.js';
+import { median } from './lib/stats.js';
+
+export interface SizeCase {
+  label: string;
+  image: TestImage;
+  uploads: number;
+  /** Largest acceptable direct / 2-hop ratio. */
+  target: number;
+}
+
+/** API CPU in ms per upload, by request of the client cycle. */
+export interface DirectCost {
+  create: number;
+  /** The `complete` that hands the upload to processing (202). */
+  complete: number;
+  /** The client's final `complete` (200 with the image) once the worker is done; null without a worker. */
+  result: number | null;
+  total: number;
+}
+
+export interface CpuRound {
+  round: number;
+  direct: DirectCost;
+  twoHopMs: number;
+  ratio: number;
+  /** How the worker left the uploads of this round (postgres mode). */
+  processed: Record<string, number> | null;
+}
+
+export interface CpuCaseReport {
+  label: string;
+  bytes: number;
+  uploads: number;
+  target: number;
+  ratio: number;
+  pass: boolean;
+  direct: DirectCost;
+  twoHopMs: number;
+  rounds: CpuRound[];
+}
+
+export interface CpuReport {
+  mode: 'postgres-worker' | 'sqlite-no-worker';
+  note: string;
+  rounds: number;
+  /** CPU the idle API used per second with no request at all (timers, e.g. the event-loop delay metric). */
+  apiIdleMsPerSecond: number;
+  /**
+   * Median CPU of one request to the bare Fastify echo, sent one at a time like the uploads' requests:
+   * the floor any HTTP request pays at this rate on this machine (a direct upload makes three).
+   */
+  echoRequestMs: number | null;
+  /** Which source the CPU windows were read from (schedstat: ns; stat: clock ticks), with counts. */
+  sources: Record<string, number>;
+  cases: CpuCaseReport[];
+}
+
+export interface CpuSetup {
+  api: Running;
+  proxy: Running;
+  /** Present when a separate worker processes uploads (PostgreSQL); absent: nothing processes them. */
+  db: BenchDatabase | null;
+  /** The bare Fastify echo (started like the API), for the per-request floor; optional. */
+  echo?: Running;
+}
+
+/** Lets the server finish what it does after sending a response (hooks, socket bookkeeping) inside the window. */
+const SETTLE_MS = 10;
+
+/**
+ * One request's CPU on the server: a window around the request only. The client's transfer to S3 and
+ * any waiting lie outside every window, so neither an idle API's timers nor the wait count as upload work.
+ */
+class Meter {
+  readonly sources: Record<string, number> = {};
+  constructor(private readonly pid: number) {}
+  async window<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+    const before = cpuSample(this.pid);
+    const value = await work();
+    await sleep(SETTLE_MS);
+    const spent = cpuSpent(before, cpuSample(this.pid));
+    this.sources[spent.source] = (this.sources[spent.source] ?? 0) + 1;
+    return { value, ms: spent.seconds * 1000 };
+  }
+}
+
+/**
+ * Each round, for each size: N direct uploads one after another (create, transfer, complete), then N
+ * through the 2-hop proxy (while the worker processes the direct ones), then the client's final
+ * `complete` of each direct upload once the worker is done.
+ */
+export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: number, log: (line: string) => void): Promise<CpuReport> {
+  const withWorker = setup.db !== null;
+  const api = new Meter(setup.api.child.pid);
+  const proxy = new Meter(setup.proxy.child.pid);
+
+  async function direct(token: string, image: TestImage, count: number) {
+    const cost = { create: 0, complete: 0 };
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const created = await api.window(() => createUpload(setup.api.url, token, image));
+      await transfer(created.value.target, image);
+      const completed = await api.window(() => complete(setup.api.url, token, created.value.id));
+      cost.create += created.ms;
+      cost.complete += completed.ms;
+      ids.push(created.value.id);
+    }
+    return { ids, create: cost.create / count, complete: cost.complete / count };
+  }
+  async function result(token: string, ids: string[]) {
+    const processed = await waitProcessed(setup.db!, ids, 120_000);
+    let ms = 0;
+    let ready = 0;
+    for (const id of ids) {
+      const done = await api.window(() => complete(setup.api.url, token, id));
+      ms += done.ms;
+      if (done.value === 200) ready++;
+    }
+    return { ms: ms / ids.length, ready, processed };
+  }
+  async function twoHop(token: string, image: TestImage, count: number) {
+    let ms = 0;
+    for (let i = 0; i < count; i++) ms += (await proxy.window(() => twoHopUpload(setup.proxy.url, token, image))).ms;
+    return ms / count;
+  }
+
+  const echo = setup.echo ? new Meter(setup.echo.child.pid) : null;
+  async function echoRequests(count: number) {
+    let ms = 0;
+    for (let i = 0; i < count; i++) {
+      ms += (
+        await echo!.window(async () => {
+          const response = await fetch(`${setup.echo!.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"probe":1}' });
+          await response.arrayBuffer();
+        })
+      ).ms;
+    }
+    return ms / count;
+  }
+  const echoMs: number[] = [];
+
+  // Warm-up (not measured): code paths compiled, connections and SDK clients set up.
+  const warmToken = signToken(JWT_SECRET, 'bench-warmup');
+  for (const c of cases) {
+    const { ids } = await direct(warmToken, c.image, 3);
+    await twoHop(warmToken, c.image, 3);
+    if (withWorker) await result(warmToken, ids);
+  }
+  if (echo) await echoRequests(20);
+  const idleBefore = cpuSample(setup.api.child.pid);
+  await sleep(2000);
+  const apiIdleMsPerSecond = (cpuSpent(idleBefore, cpuSample(setup.api.child.pid)).seconds * 1000) / 2;
+  for (const meter of [api, proxy, ...(echo ? [echo] : [])]) for (const key of Object.keys(meter.sources)) delete meter.sources[key];
+
+  const results = new Map<string, CpuRound[]>(cases.map((c) => [c.label, []]));
+  for (let round = 0; round < rounds; round++) {
+    if (echo) echoMs.push(await echoRequests(20));
+    for (const c of cases) {
+      const token = signToken(JWT_SECRET, `bench-cpu-${round}-${c.label.replace(/\W/g, '')}`);
+      const handoff = await direct(token, c.image, c.uploads);
+      const twoHopMs = await twoHop(token, c.image, c.uploads);
+      const final = withWorker ? await result(token, handoff.ids) : null;
+      const cost: DirectCost = {
+        create: handoff.create,
+        complete: handoff.complete,
+        result: final?.ms ?? null,
+        total: handoff.create + handoff.complete + (final?.ms ?? 0),
+      };
+      const entry: CpuRound = { round, direct: cost, twoHopMs, ratio: cost.total / twoHopMs, processed: final?.processed ?? null };
+      results.get(c.label)!.push(entry);
+      log(
+        `  b. round ${round + 1}/${rounds} ${c.label}: direct ${cost.total.toFixed(2)} ms/upload ` +
+          `(create ${cost.create.toFixed(2)}, complete ${cost.complete.toFixed(2)}${final ? `, result ${final.ms.toFixed(2)}` : ''}), ` +
+          `2-hop ${twoHopMs.toFixed(2)} ms/upload, ratio ${entry.ratio.toFixed(3)}` +
+          (final ? `; worker: ${JSON.stringify(final.processed)}, 200 on final complete ${final.ready}/${c.uploads}` : ''),
+      );
+    }
+  }
+
+  const sources: Record<string, number> = {};
+  for (const meter of [api, proxy, ...(echo ? [echo] : [])]) for (const [source, count] of Object.entries(meter.sources)) sources[source] = (sources[source] ?? 0) + count;
+  return {
+    mode: withWorker ? 'postgres-worker' : 'sqlite-no-worker',
+    note: withWorker
+      ? 'b: API on PostgreSQL started --no-worker with COMPLETE_WAIT_MS=0; a separate `direct-upload worker` process (CPU 1) processes every upload. ' +
+        'Counted per direct upload: create + complete (202, hand-off) + the final complete (200, with the image) after processing.'
+      : 'b: PostgreSQL not reachable, so the API runs on SQLite, --no-worker, COMPLETE_WAIT_MS=0: nothing processes the uploads. ' +
+        'Counted per direct upload: create + complete (202, hand-off) only; there is no final complete.',
+    rounds,
+    apiIdleMsPerSecond,
+    echoRequestMs: echo ? median(echoMs) : null,
+    sources,
+    cases: cases.map((c) => {
+      const rs = results.get(c.label)!;
+      const ratio = median(rs.map((r) => r.ratio));
+      return {
+        label: c.label,
+        bytes: c.image.bytes.length,
+        uploads: c.uploads,
+        target: c.target,
+        ratio,
+        pass: ratio <= c.target,
+        direct: {
+          create: median(rs.map((r) => r.direct.create)),
+          complete: median(rs.map((r) => r.direct.complete)),
+          result: withWorker ? median(rs.map((r) => r.direct.result!)) : null,
+          total: median(rs.map((r) => r.direct.total)),
+        },
+        twoHopMs: median(rs.map((r) => r.twoHopMs)),
+        rounds: rs,
+      };
+    }),
+  };
+}

@@ -1,0 +1,85 @@
+// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and a sequential upload cycle.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { complete, createUpload, transfer } from './lib/api-client.js';
+import { profileBuckets } from './lib/cpu-profile.js';
+import { smallPng } from './lib/images.js';
+import { signToken } from './lib/jwt.js';
+import { runLoad } from './lib/load-runner.js';
+import { createDatabase, postgresAnswers, type BenchDatabase } from './lib/postgres.js';
+import { baseEnv, freePort, startNode, stopAll, waitForHttp } from './lib/processes.js';
+import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, s3Env, SERVER_CPU, startS3, tempDir } from './lib/servers.js';
+import { fixed, markdownTable } from './lib/table.js';
+import { CREATE_BODY } from './presign-throughput.js';
+
+/*
+ * Not part of `npm run bench` (a profiler changes what it measures); run it to see what limits the
+ * figures: `node --import tsx bench/profile.ts` after `npm run build`. Shares are of the API's busy
+ * main-thread time, by the library running (node:crypto under jose counts as jose, and so on).
+ */
+
+async function profiledApi(name: string, env: Record<string, string>) {
+  const dir = tempDir('du-bench-prof-');
+  const port = await freePort();
+  const startedAt = performance.now();
+  const child = await startNode(name, SERVER_CPU, ['--cpu-prof', '--cpu-prof-dir', dir, CLI, 'serve', '--no-worker'], { ...baseEnv(), ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(child, `${url}/healthz`);
+  return {
+    url,
+    child,
+    /** Stops the API and reads its profile from `sinceMs` (performance.now() of this process) on. */
+    async finish(sinceMs: number) {
+      await child.stop();
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`no profile written by ${name}`);
+      return profileBuckets(join(dir, file), sinceMs - startedAt);
+    },
+  };
+}
+
+const print = (title: string, result: { busyMs: number; buckets: Array<[string, number]> }, per: string) => {
+  console.log(`\n${title} (${fixed(result.busyMs, 0)} ms busy, ${per})`);
+  console.log(markdownTable(['part of the stack', 'share of busy CPU'], result.buckets.filter(([, share]) => share >= 0.5).map(([k, v]) => [k, `${fixed(v, 1)}%`])));
+};
+
+async function main(): Promise<void> {
+  requireBuild();
+  const { s3 } = await startS3();
+
+  // 1. Creates at saturation (SQLite, S3 presign), as in benchmark (a).
+  const saturated = await profiledApi('api-profiled-create', apiEnv(s3Env(s3)));
+  await runLoad({ kind: 'post', url: `${saturated.url}/api/uploads`, connections: 50, duration: 2, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 });
+  const since = performance.now();
+  const load = await runLoad({ kind: 'post', url: `${saturated.url}/api/uploads`, connections: 50, duration: 5, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 });
+  print('POST /api/uploads at saturation, SQLite + S3', await saturated.finish(since), `${Math.round(load.ok2xx)} creates`);
+
+  // 2. The direct client cycle one upload at a time, as in benchmark (b), without processing.
+  let db: BenchDatabase | null = null;
+  try {
+    if (await postgresAnswers()) db = await createDatabase();
+    const sequential = await profiledApi('api-profiled-cycle', apiEnv({ ...s3Env(s3), ...(db ? { DATABASE_URL: db.url } : {}) }));
+    const image = await smallPng();
+    const token = signToken(JWT_SECRET, 'bench-profile');
+    const cycle = async () => {
+      const created = await createUpload(sequential.url, token, image);
+      await transfer(created.target, image);
+      await complete(sequential.url, token, created.id);
+    };
+    for (let i = 0; i < 30; i++) await cycle();
+    const from = performance.now();
+    const count = 200;
+    for (let i = 0; i < count; i++) await cycle();
+    print(`create + transfer + complete (hand-off), one upload at a time, ${db ? 'PostgreSQL' : 'SQLite'} + S3`, await sequential.finish(from), `${count} uploads`);
+  } finally {
+    await stopAll();
+    await db?.drop();
+  }
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+  removeTempDirs();
+}
