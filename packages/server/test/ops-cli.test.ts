@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
+import { s3rverEnv, startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { runCli } from './cli-process.js';
 import { createTestDatabase, POSTGRES_URL, serviceAvailable } from './services.js';
 
@@ -18,12 +18,7 @@ describe('setup-bucket and doctor against an S3 server', () => {
     dir = await mkdtemp(join(tmpdir(), 'du-ops-cli-'));
     env = {
       DATA_DIR: dir,
-      STORAGE: 's3',
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3rverEnv(s3),
       CORS_ORIGINS: ALLOWED,
     };
   });

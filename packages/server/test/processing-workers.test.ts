@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
+import { s3rverEnv, startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { serve, startProcess } from './cli-process.js';
 import { createTestDatabase, POSTGRES_URL, serviceAvailable, type TestDatabase } from './services.js';
@@ -45,12 +45,7 @@ describe.skipIf(!available)('API and workers as separate processes on PostgreSQL
       PORT: '0',
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
-      STORAGE: 's3',
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3rverEnv(s3),
       SECRET_KEY: 'shared-secret-key-for-all-instances-000000',
       PROCESSING_LEASE_SECONDS: '5',
       UPLOAD_MAX_BYTES: '52428800',

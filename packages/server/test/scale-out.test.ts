@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
-import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
+import { s3rverEnv, startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { serve } from './cli-process.js';
 import { createTestDatabase, POSTGRES_URL, REDIS_URL, serviceAvailable, type TestDatabase } from './services.js';
@@ -34,12 +34,7 @@ describe.skipIf(!available)('two instances on PostgreSQL, Redis and S3', () => {
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
       REDIS_URL,
-      STORAGE: 's3',
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3rverEnv(s3),
       AUTH_MODE: 'jwt',
       AUTH_JWT_SECRET: JWT_SECRET,
       SECRET_KEY: 'shared-secret-key-for-all-instances-000000',

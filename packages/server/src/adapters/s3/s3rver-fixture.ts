@@ -91,3 +91,15 @@ export async function startS3rver(options: S3rverFixtureOptions = {}): Promise<S
     },
   };
 }
+
+/** The server's environment for storing on this test server (path style, its fixed credentials). */
+export function s3rverEnv(fixture: S3rverFixture): Record<string, string> {
+  return {
+    STORAGE: 's3',
+    S3_BUCKET: fixture.bucket,
+    S3_ENDPOINT: fixture.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: fixture.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: fixture.credentials.secretAccessKey,
+  };
+}

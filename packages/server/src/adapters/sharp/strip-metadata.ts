@@ -227,7 +227,8 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   return c >>> 0;
 });
 
-function crc32(data: Uint8Array): number {
+/** CRC-32 as PNG chunks carry it (zlib.crc32 needs Node 20.15). */
+export function crc32(data: Uint8Array): number {
   let c = 0xffffffff;
   for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
