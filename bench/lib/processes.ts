@@ -1,7 +1,6 @@
 // Child processes of the benchmark: pinned to one CPU, bounded in lifetime, always stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** No child outlives this many seconds, even if the benchmark itself is killed. */
@@ -131,16 +130,6 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000)
   }
 }
 
-/** A port free on 127.0.0.1 right now (servers whose URLs must be known before they listen). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../../packages/server/src/free-port.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,5 @@
 // Composition root: builds the adapters named by the configuration and starts the HTTP server.
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { acceptsBytes, processUpload, silentObserver, sweep, type SweepResult, type UploadPolicy } from '@direct-upload/core';
@@ -16,6 +15,7 @@ import { createMetrics } from './metrics/metrics-registry.js';
 import { PrometheusUploadObserver } from './metrics/prometheus-upload-observer.js';
 import { registerMetrics } from './metrics/metrics-plugin.js';
 import { startSweeper } from './sweeper.js';
+import { freePort } from './free-port.js';
 
 export interface RunningServer {
   url: string;
@@ -39,18 +39,6 @@ export function policyOf(config: Readonly<Config>): UploadPolicy {
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
 
-/** Port 0 means "any free port", but URLs signed before listening must already name it. */
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** Runs the cleanups in reverse order of opening, each even if an earlier one failed. */
 class Closer {
   private readonly steps: Array<() => unknown> = [];
@@ -64,6 +52,7 @@ class Closer {
 
 export async function startServer(env: Env): Promise<RunningServer> {
   let config = loadConfig(env);
+  // Port 0 means "any free port", but URLs signed before listening must already name it.
   if (config.port === 0) config = loadConfig({ ...env, PORT: String(await freePort(config.host)) });
   const publicUrl = config.publicUrl!;
   const closer = new Closer();
