@@ -29,3 +29,4 @@ export * from './use-cases/sha256.js';
 export * from './memory/memory-storage.js';
 export * from './memory/memory-metadata-store.js';
 export * from './use-cases/accepts-bytes.js';
+export * from './support/settle-waiters.js';

@@ -183,6 +183,30 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       await expect(store.remove(record.id)).resolves.toBeUndefined();
     });
 
+    it('wakes a waiter when the record leaves processing', async () => {
+      // A wake is a hint to read the record again, so a store may also wake early (never late).
+      const record = makeRecord({ owner: owner(), status: 'processing', attempts: 0 });
+      await store.insertUpload(record);
+      const waiting = store.waitForSettled(record.id, 20_000);
+      await store.transition(record.id, { status: 'processing', attempts: 0 }, { attempts: 1 });
+      const started = Date.now();
+      await store.transition(record.id, { status: 'processing', attempts: 1 }, { status: 'ready', completedAt: at('2026-01-01T00:00:00.000Z') });
+      await waiting;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('lets a wait end on its timeout or its signal', async () => {
+      const record = makeRecord({ owner: owner(), status: 'processing' });
+      await store.insertUpload(record);
+      const started = Date.now();
+      await store.waitForSettled(record.id, 80);
+      const controller = new AbortController();
+      const waiting = store.waitForSettled(record.id, 10_000, controller.signal);
+      controller.abort();
+      await waiting;
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
     it('answers ping when reachable', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

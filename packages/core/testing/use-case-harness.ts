@@ -27,7 +27,8 @@ export const testPolicy: UploadPolicy = {
   maxProcessingAttempts: 3,
   maxFrames: 10,
   variants: [{ name: 'thumb', width: 4, height: 4, fit: 'cover', format: 'webp' }],
-  completeWaitMs: 1000,
+  // Real time: how long a `complete` waits for a job the test has not run yet.
+  completeWaitMs: 100,
 };
 
 /** A minimal valid-looking PNG: signature + IHDR with the given size, padded to `size` bytes. */
@@ -131,8 +132,6 @@ export function harness(
     clock: () => now,
     newId: () => randomUUID(),
     digest: (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32),
-    // Waiting for processing needs no real time here: jobs run on enqueue or on drain().
-    sleep: async () => {},
     ...(overrides.observer ? { observer: overrides.observer } : {}),
   };
   void jobs.work((id, signal) => processUpload(deps, id, signal));

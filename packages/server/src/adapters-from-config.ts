@@ -47,8 +47,9 @@ export function openStorage(config: Readonly<Config>, publicUrl: string, secret:
   }
   const { bucket, region, endpoint, forcePathStyle, publicUrl: publicBase } = config.storage;
   const client = createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
+  const storage = new S3Storage({ client, bucket });
   return {
-    storage: new S3Storage({ client, bucket }),
+    storage,
     signer: new S3UploadSigner({ client, bucket }),
     urls: new S3UrlResolver({
       client,
@@ -57,7 +58,10 @@ export function openStorage(config: Readonly<Config>, publicUrl: string, secret:
     }),
     disk: null,
     s3: client,
-    close: () => client.destroy(),
+    close: () => {
+      storage.close();
+      client.destroy();
+    },
   };
 }
 

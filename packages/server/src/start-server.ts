@@ -1,5 +1,5 @@
 // Composition root: builds the adapters named by the configuration and starts the HTTP server.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { acceptsBytes, processUpload, silentObserver, sweep, type SweepResult, type UploadPolicy } from '@direct-upload/core';
@@ -16,6 +16,7 @@ import { PrometheusUploadObserver } from './metrics/prometheus-upload-observer.j
 import { registerMetrics } from './metrics/metrics-plugin.js';
 import { startSweeper } from './sweeper.js';
 import { freePort } from './free-port.js';
+import { timeOrderedId } from './time-ordered-id.js';
 
 export interface RunningServer {
   url: string;
@@ -88,7 +89,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       observer,
       policy: policyOf(config),
       clock: () => new Date(),
-      newId: () => randomUUID(),
+      newId: () => timeOrderedId(),
       digest,
     };
     app = await buildApp({
@@ -96,6 +97,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       authenticate,
+      sessionCookies: config.auth.mode === 'anonymous',
       ipRateLimiter: limiters.ip,
       observer,
       useCases,

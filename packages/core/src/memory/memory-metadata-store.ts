@@ -2,11 +2,13 @@
 import type { Position } from '../domain/cursor.js';
 import type { ExpectedState, RecordChanges, UploadRecord } from '../domain/upload.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import { leavesProcessing, SettleWaiters } from '../support/settle-waiters.js';
 
 const clone = (record: UploadRecord): UploadRecord => structuredClone(record);
 
 export class MemoryMetadataStore implements MetadataStore {
   private readonly records = new Map<string, UploadRecord>();
+  private readonly waiters = new SettleWaiters<UploadRecord>();
 
   async insertUpload(record: UploadRecord): Promise<void> {
     if (this.records.has(record.id)) throw new Error(`upload ${record.id} exists`);
@@ -34,7 +36,12 @@ export class MemoryMetadataStore implements MetadataStore {
     if (expected.leaseEndedBefore && !(record.leaseUntil && record.leaseUntil < expected.leaseEndedBefore)) return null;
     if (expected.attempts !== undefined && record.attempts !== expected.attempts) return null;
     Object.assign(record, changes);
+    if (leavesProcessing(expected.status, changes.status)) this.waiters.wake(id, clone(record));
     return clone(record);
+  }
+
+  async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
+    return this.waiters.wait(id, timeoutMs, signal);
   }
 
   async listReady(owner: string, options: { limit: number; after?: Position }): Promise<UploadRecord[]> {
@@ -73,7 +80,9 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async ping(): Promise<void> {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.waiters.wakeAll();
+  }
 }
 
 const position = (r: UploadRecord): Position => ({ completedAt: r.completedAt!, id: r.id });

@@ -25,6 +25,14 @@ export interface MetadataStore {
   listStalledProcessing(now: Date, limit: number): Promise<UploadRecord[]>;
   /** `deleted` tombstones whose bytes may still need removing. */
   listDeleted(limit: number): Promise<UploadRecord[]>;
+  /**
+   * Resolves once upload `id` may have left `processing`, with the record as it became when the
+   * store knows it (else null: read it), after `timeoutMs` or when `signal` aborts (null); never
+   * rejects. A wake is a hint, never late but possibly early. Registered before it returns, so a
+   * change committed after the call wakes it; changes made by other processes arrive through the
+   * database's notifications where it has them (a lost one only costs the wait).
+   */
+  waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null>;
   /** Removes a record for good. */
   remove(id: string): Promise<void>;
   ping(): Promise<void>;

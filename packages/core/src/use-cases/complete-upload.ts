@@ -16,30 +16,55 @@ export interface CompleteUploadDeps {
   jobs: JobRunner;
   policy: UploadPolicy;
   clock: Clock;
-  /** Waits between looks at a processing upload; injectable so tests need not sleep. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type CompleteResult =
   | { status: 'ready'; image: Image }
   | { status: 'processing'; upload: { id: string; status: 'processing'; expiresAt: string } };
 
-const POLL_MS = 50;
-const MAX_POLL_MS = 500;
-
+/*
+ * The wait costs nothing while it lasts: no polling, the store wakes this call when the record
+ * leaves `processing` (see MetadataStore.waitForSettled), handing over the record as it became or,
+ * when it cannot, leaving this call to read it once more.
+ * The waiter is registered before the record is first read, so a job finishing in between still
+ * wakes it.
+ */
 export async function completeUpload(
   deps: CompleteUploadDeps,
   owner: string,
   id: string,
   signal?: AbortSignal,
 ): Promise<CompleteResult> {
-  const record = await findOwned(deps.metadata, owner, id);
-  if (record.status === 'pending') await startProcessing(deps, record, signal);
-  return waitForOutcome(deps, owner, id, signal);
+  const waitMs = deps.policy.completeWaitMs;
+  // Real time, not the domain clock: this is how long the client's request may be held.
+  const deadline = performance.now() + waitMs;
+  const done = new AbortController();
+  const stop = () => done.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, waitMs, done.signal) : null;
+    let record = await findOwned(deps.metadata, owner, id);
+    if (record.status === 'pending') record = await startProcessing(deps, record, signal);
+    while (record.status === 'processing' && settled) {
+      const known = await settled;
+      if (signal?.aborted) throw signal.reason;
+      if (known && known.status !== 'processing') {
+        record = owned(known, owner);
+        break;
+      }
+      const remaining = deadline - performance.now();
+      settled = remaining > 0 ? deps.metadata.waitForSettled(id, remaining, done.signal) : null;
+      record = await findOwned(deps.metadata, owner, id);
+    }
+    return outcome(deps, record);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    done.abort();
+  }
 }
 
 /** pending -> processing, once the bytes are there; the job does the heavy verification. */
-async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, signal?: AbortSignal): Promise<void> {
+async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, signal?: AbortSignal): Promise<UploadRecord> {
   const now = deps.clock();
   if (record.expiresAt <= now) {
     const expired = await deps.metadata.transition(record.id, { status: 'pending' }, { status: 'expired', leaseUntil: null });
@@ -50,54 +75,34 @@ async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, s
   if (!(await deps.storage.head(record.incomingKey, { signal }))) throw new DomainError('not_uploaded');
   const leaseUntil = new Date(now.getTime() + deps.policy.processingLeaseSeconds * 1000);
   const started = await deps.metadata.transition(record.id, { status: 'pending' }, { status: 'processing', leaseUntil, attempts: 0 });
+  if (!started) return findOwned(deps.metadata, record.owner, record.id); // a concurrent call started it
   // A failed enqueue loses nothing: the reconciler finds the upload once its lease runs out.
-  if (started) await deps.jobs.enqueue(record.id).catch(() => undefined);
+  await deps.jobs.enqueue(record.id).catch(() => undefined);
+  return started;
 }
 
-async function waitForOutcome(deps: CompleteUploadDeps, owner: string, id: string, signal?: AbortSignal): Promise<CompleteResult> {
-  const sleep = deps.sleep ?? delay;
-  let waited = 0;
-  for (let pause = POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-    const record = await findOwned(deps.metadata, owner, id);
-    switch (record.status) {
-      case 'ready':
-        return { status: 'ready', image: await toImage(record, deps.urls, deps.policy.urlTtlSeconds) };
-      case 'rejected':
-        throw new DomainError(record.rejectionCode ?? 'invalid_image');
-      case 'expired':
-        throw new DomainError('upload_expired');
-      case 'pending':
-        // Processing handed it back (not possible today) or it never started: report as not uploaded.
-        throw new DomainError('not_uploaded');
-      case 'processing':
-        if (waited >= deps.policy.completeWaitMs) {
-          return { status: 'processing', upload: { id, status: 'processing', expiresAt: record.expiresAt.toISOString() } };
-        }
-    }
-    const step = Math.min(pause, deps.policy.completeWaitMs - waited);
-    await sleep(step, signal);
-    waited += step;
+async function outcome(deps: CompleteUploadDeps, record: UploadRecord): Promise<CompleteResult> {
+  switch (record.status) {
+    case 'ready':
+      return { status: 'ready', image: await toImage(record, deps.urls, deps.policy.urlTtlSeconds) };
+    case 'rejected':
+      throw new DomainError(record.rejectionCode ?? 'invalid_image');
+    case 'expired':
+      throw new DomainError('upload_expired');
+    case 'processing':
+      return { status: 'processing', upload: { id: record.id, status: 'processing', expiresAt: record.expiresAt.toISOString() } };
+    default:
+      // `pending` again cannot happen; `deleted` is hidden by findOwned.
+      throw new DomainError('not_uploaded');
   }
 }
 
 export async function findOwned(metadata: MetadataStore, owner: string, id: string): Promise<UploadRecord> {
-  const record = await metadata.getUpload(id);
+  return owned(await metadata.getUpload(id), owner);
+}
+
+function owned(record: UploadRecord | null, owner: string): UploadRecord {
   // Another owner's upload is reported exactly like a missing one.
   if (!record || record.owner !== owner || record.status === 'deleted') throw new DomainError('not_found');
   return record;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

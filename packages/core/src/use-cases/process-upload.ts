@@ -104,21 +104,30 @@ async function produce(deps: ProcessUploadDeps, record: UploadRecord, signal?: A
   const cacheControl = record.visibility === 'public' ? PUBLIC_CACHE : PRIVATE_CACHE;
   const original = originalKey(record.visibility, record.id);
   const originalHeaders = { contentType: record.contentType, cacheControl, contentDisposition: contentDisposition('inline', record.filename) };
-  // Unchanged bytes (no metadata to strip) are copied store-side rather than sent again.
-  if (sameBytes(processed.original, bytes)) await deps.storage.copy(record.incomingKey, original, originalHeaders, { signal });
-  else await deps.storage.put(original, processed.original, originalHeaders, { signal });
-
+  // The writes go out together: each waits on the store, not on the others (all are in memory already).
+  const writes: Array<Promise<void>> = [
+    // Unchanged bytes (no metadata to strip) are copied store-side rather than sent again.
+    sameBytes(processed.original, bytes)
+      ? deps.storage.copy(record.incomingKey, original, originalHeaders, { signal })
+      : deps.storage.put(original, processed.original, originalHeaders, { signal }),
+  ];
   const variants: Record<string, StoredVariant> = {};
   for (const variant of processed.variants) {
     const key = variantKey(record.visibility, record.id, variant.name, extensionOf(variant.contentType));
-    await deps.storage.put(
-      key,
-      variant.bytes,
-      { contentType: variant.contentType, cacheControl, contentDisposition: contentDisposition('inline', variantFilename(record.filename, variant.name, { key })) },
-      { signal },
+    writes.push(
+      deps.storage.put(
+        key,
+        variant.bytes,
+        { contentType: variant.contentType, cacheControl, contentDisposition: contentDisposition('inline', variantFilename(record.filename, variant.name, { key })) },
+        { signal },
+      ),
     );
     variants[variant.name] = { key, contentType: variant.contentType, width: variant.width, height: variant.height, size: variant.bytes.byteLength };
   }
+  // Every write settles before this attempt ends, so none outlives it; the first failure is the one reported.
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return { original, variants, width: processed.info.width, height: processed.info.height, placeholder: processed.placeholder };
 }
 

@@ -37,7 +37,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   throw new DomainError('invalid_request', detail);
 }
 
-/** Ids are random UUIDs; anything else cannot exist, so it is reported as unknown. */
+/** Ids are UUIDs (version 7); anything else cannot exist, so it is reported as unknown. */
 function idParam(params: unknown): string {
   const id = (params as { id?: string }).id ?? '';
   if (!ID.test(id)) throw new DomainError('not_found');

@@ -17,6 +17,8 @@ export interface AppOptions {
   trustProxy: number | null;
   corsOrigins: readonly string[] | null;
   authenticate: Authenticate;
+  /** Parse and set cookies (AUTH_MODE=anonymous); bearer-token deployments skip the plugin's hooks on every request. */
+  sessionCookies: boolean;
   ipRateLimiter: RateLimiter;
   observer: UploadObserver;
   useCases: ApiRoutesOptions['useCases'];
@@ -43,7 +45,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerErrorHandler(app);
   options.instrument?.(app);
-  await app.register(cookie);
+  if (options.sessionCookies) await app.register(cookie);
   if (options.corsOrigins) {
     await app.register(cors, {
       origin: [...options.corsOrigins],
@@ -54,16 +56,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
     if (!request.url.startsWith('/api/')) return;
     reply.header('cache-control', 'no-store');
     const decision = await options.ipRateLimiter.consume(request.ip);
     if (decision.allowed) return;
     options.observer.limitRefused('ip_rate');
     return sendError(reply, 'rate_limited', undefined, decision.retryAfterSeconds);
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    return payload;
   });
 
   await app.register(healthRoutes, { checks: options.readinessChecks });

@@ -19,7 +19,8 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
 
   // `reply.elapsedTime` starts before the first onRequest hook and stops when the response finished,
   // so the time spent in hooks registered ahead of this one is counted too.
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onResponse', (request, reply, done) => {
     httpRequestDuration.observe(
       {
         method: request.method,
@@ -28,6 +29,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.get(options.path ?? '/metrics', async (_request, reply) => {

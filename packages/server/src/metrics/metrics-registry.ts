@@ -3,6 +3,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { IMAGE_TYPES, type UploadObserver } from '@direct-upload/core';
 
 const PREFIX = 'direct_upload_';
+/** Resolution of the event-loop delay sampling, in milliseconds. */
+const EVENT_LOOP_PRECISION_MS = 100;
 
 /** The limits a refusal can name; a closed set, so every series is created up front at 0. */
 export const LIMITS = ['owner_rate', 'ip_rate', 'pending_cap'] as const satisfies readonly Parameters<UploadObserver['limitRefused']>[0][];
@@ -25,7 +27,10 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples with a timer; at prom-client's default 10 ms an idle
+  // server wakes 100 times a second (measured: ~5 ms of CPU per second). 100 ms keeps the lag
+  // percentiles meaningful at a tenth of that.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
   const registers = [registry];
 
   const metrics: Metrics = {

@@ -1,6 +1,8 @@
 // MetadataStore over Kysely with portable SQL; a dialect adapter supplies the connection and error rules.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import {
+  leavesProcessing,
+  SettleWaiters,
   unavailable,
   type ExpectedState,
   type MetadataStore,
@@ -9,7 +11,7 @@ import {
   type UploadRecord,
 } from '@direct-upload/core';
 import { fromRow, toChangedColumns, toRow } from './upload-row.js';
-import type { Database } from './uploads-table.js';
+import type { Database, UploadRow } from './uploads-table.js';
 
 /** How a driver's errors are told apart; the only driver-specific knowledge the store needs. */
 export interface DriverErrors {
@@ -20,21 +22,24 @@ export interface DriverErrors {
 }
 
 /**
- * Serializes transactions of one owner inside `insertUploadWithinCap`. A store whose transactions
- * are already serialized (one SQLite connection) needs none; PostgreSQL takes an advisory lock.
+ * The portable part of the store. The capped insert is each dialect's own: it needs the dialect's
+ * way of serializing one owner's inserts (a single SQLite connection; a PostgreSQL advisory lock).
  */
-export type OwnerLock = (trx: Transaction<Database>, owner: string) => Promise<void>;
-
-const UNFINISHED = ['pending', 'processing'] as const;
-
-export class KyselyMetadataStore implements MetadataStore {
-  private closed = false;
+export abstract class KyselyMetadataStore implements MetadataStore {
+  protected closed = false;
+  /** Callers of this process waiting in waitForSettled. */
+  protected readonly waiters = new SettleWaiters<UploadRecord>();
+  /** The lookup by id, built once: it runs on every `complete` and every image read. */
+  private readonly selectById: string;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly errors: DriverErrors,
-    private readonly lockOwner: OwnerLock = async () => {},
-  ) {}
+    protected readonly db: Kysely<Database>,
+    protected readonly errors: DriverErrors,
+  ) {
+    this.selectById = db.selectFrom('uploads').selectAll().where('id', '=', '').compile().sql;
+  }
+
+  abstract insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean>;
 
   async insertUpload(record: UploadRecord): Promise<void> {
     try {
@@ -46,31 +51,8 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async getUpload(id: string): Promise<UploadRecord | null> {
-    const row = await this.run(() => this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst());
-    return row ? fromRow(row) : null;
-  }
-
-  async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
-    try {
-      return await this.run(() =>
-        this.db.transaction().execute(async (trx) => {
-          await this.lockOwner(trx, record.owner);
-          const { count } = await trx
-            .selectFrom('uploads')
-            .select((eb) => eb.fn.countAll().as('count'))
-            .where('owner', '=', record.owner)
-            .where('status', 'in', UNFINISHED)
-            .where('expires_at', '>', now.getTime())
-            .executeTakeFirstOrThrow();
-          if (Number(count) >= maxPending) return false;
-          await trx.insertInto('uploads').values(toRow(record)).execute();
-          return true;
-        }),
-      );
-    } catch (error) {
-      if (this.errors.isDuplicateKey(error)) throw new Error(`upload ${record.id} exists`, { cause: error });
-      throw error;
-    }
+    const { rows } = await this.run(() => this.db.executeQuery<UploadRow>(CompiledQuery.raw(this.selectById, [id])));
+    return rows[0] ? fromRow(rows[0]) : null;
   }
 
   async transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null> {
@@ -83,7 +65,19 @@ export class KyselyMetadataStore implements MetadataStore {
       if (expected.attempts !== undefined) query = query.where('attempts', '=', expected.attempts);
       return query.returningAll().executeTakeFirst();
     });
-    return row ? fromRow(row) : null;
+    if (!row) return null;
+    if (leavesProcessing(expected.status, changes.status)) await this.announceSettled(row);
+    return fromRow(row);
+  }
+
+  async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
+    if (this.closed) return null;
+    return this.waiters.wait(id, timeoutMs, signal);
+  }
+
+  /** Tells waiters that an upload left processing: those of this process here; a shared database's store tells the others too. */
+  protected async announceSettled(row: UploadRow): Promise<void> {
+    this.waiters.wake(row.id, fromRow(row));
   }
 
   async listReady(owner: string, options: { limit: number; after?: Position }): Promise<UploadRecord[]> {
@@ -152,11 +146,12 @@ export class KyselyMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.waiters.wakeAll();
     await this.db.destroy();
   }
 
   /** Runs a query, turning an unusable database (or a closed store) into a 503 the caller can retry. */
-  private async run<T>(query: () => Promise<T>): Promise<T> {
+  protected async run<T>(query: () => Promise<T>): Promise<T> {
     if (this.closed) throw unavailable('database', new Error('the metadata store is closed'));
     try {
       return await query();

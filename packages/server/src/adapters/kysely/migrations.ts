@@ -62,9 +62,9 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
 export interface MigrateOptions {
+  /** Migrations only this dialect has, merged with the shared ones by name. */
+  dialectMigrations?: Record<string, Migration>;
   /**
    * Schema holding Kysely's own bookkeeping tables. PostgreSQL must name its current schema: left
    * unset, Kysely looks for those tables in every schema and would take another schema's for its own.
@@ -74,6 +74,7 @@ export interface MigrateOptions {
 
 /** Brings the schema up to date; answers the names of the migrations it ran (none when current). */
 export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions = {}): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations, ...options.dialectMigrations }) };
   const migrator = new Migrator({ db, provider, migrationTableSchema: options.migrationTableSchema });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) throw error;

@@ -40,3 +40,28 @@ export interface Database {
 
 export type UploadRow = Selectable<UploadsTable>;
 export type NewUploadRow = Insertable<UploadsTable>;
+
+/** Every column of a new row with its portable SQL type, in table order: for hand-written hot statements. */
+export const UPLOAD_COLUMNS = [
+  ['id', 'text'],
+  ['owner', 'text'],
+  ['status', 'text'],
+  ['filename', 'text'],
+  ['content_type', 'text'],
+  ['size', 'bigint'],
+  ['checksum_sha256', 'text'],
+  ['visibility', 'text'],
+  ['metadata', 'text'],
+  ['incoming_key', 'text'],
+  ['storage_key', 'text'],
+  ['width', 'integer'],
+  ['height', 'integer'],
+  ['rejection_code', 'text'],
+  ['created_at', 'bigint'],
+  ['expires_at', 'bigint'],
+  ['lease_until', 'bigint'],
+  ['completed_at', 'bigint'],
+  ['attempts', 'integer'],
+  ['variants', 'text'],
+  ['placeholder', 'text'],
+] as const satisfies ReadonlyArray<readonly [keyof NewUploadRow, 'text' | 'bigint' | 'integer']>;

@@ -90,6 +90,27 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       }
     });
 
+    it("wake each other's waiters when an upload leaves processing", async () => {
+      const records = Array.from({ length: 3 }, () => makeRecord({ owner: newOwner(), status: 'processing', attempts: 1 }));
+      for (const record of records) await first.insertUpload(record);
+      // The first wait opens the listening connection; a change made meanwhile must not be missed.
+      const started = Date.now();
+      const waits = records.map((record) => first.waitForSettled(record.id, 20_000));
+      for (const record of records) await second.transition(record.id, { status: 'processing', attempts: 1 }, { status: 'rejected', rejectionCode: 'invalid_image' });
+      await Promise.all(waits);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Listening now: a later change arrives as a notification.
+      const late = makeRecord({ owner: newOwner(), status: 'processing', attempts: 1 });
+      await first.insertUpload(late);
+      const waiting = first.waitForSettled(late.id, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const changedAt = Date.now();
+      await second.transition(late.id, { status: 'processing', attempts: 1 }, { status: 'ready', completedAt: new Date() });
+      // The notification carries the record as it became: the waiting side need not read it.
+      expect(await waiting).toEqual(await first.getUpload(late.id));
+      expect(Date.now() - changedAt).toBeLessThan(2_000);
+    });
+
     it('let exactly one of 20 concurrent transitions win', async () => {
       const record = makeRecord({ owner: newOwner() });
       await first.insertUpload(record);
@@ -124,7 +145,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const { schema, url } = await freshSchema();
       const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresMetadataStore(url, { poolSize: 2 })));
       try {
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
         const records = stores.map(() => makeRecord({ owner: newOwner() }));
         await Promise.all(stores.map((store, i) => store.insertUpload(records[i]!)));
         expect(await stores[0]!.getUpload(records[4]!.id)).toEqual(records[4]);
@@ -136,8 +157,8 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('run each migration once when migrated from five places at once, and then nothing', async () => {
       const { schema, url } = await freshSchema();
       const ran = await Promise.all(Array.from({ length: 5 }, () => migratePostgres(url)));
-      expect(ran.flat()).toEqual(['0001_create_uploads', '0002_processing']);
-      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(ran.flat()).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
       expect(await migratePostgres(url)).toEqual([]);
     });
 
@@ -163,7 +184,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
         await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
         const store = await opening;
         await store.close();
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
       } finally {
         await holder.end();
       }
@@ -175,7 +196,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgPool(url, { poolSize: 1 }) }) });
       try {
         const before = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
-        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads', '0002_processing']);
+        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
         const after = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
         expect(after.rows).toEqual(before.rows);
         expect(after.rows[0]?.statement).not.toBe('0');
@@ -187,9 +208,9 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('keep their bookkeeping in the schema they migrate, not in whichever schema has it first', async () => {
       const one = await freshSchema();
       const other = await freshSchema();
-      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads', '0002_processing']);
-      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads', '0002_processing']);
-      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
     });
 
     it('create bigint columns for sizes and times, and the descending listing index', async () => {

@@ -1,34 +1,71 @@
 // PostgresMetadataStore: the Kysely metadata store on a PostgreSQL pool, shared by many stateless instances.
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { unavailable } from '@direct-upload/core';
-import { KyselyMetadataStore, type OwnerLock } from '../kysely/kysely-metadata-store.js';
-import type { Database } from '../kysely/uploads-table.js';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { unavailable, type UploadRecord } from '@direct-upload/core';
+import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
+import { toRow } from '../kysely/upload-row.js';
+import { UPLOAD_COLUMNS, type Database, type UploadRow } from '../kysely/uploads-table.js';
 import { pgErrors } from './pg-errors.js';
 import { createPgPool, type PgPoolOptions } from './pg-pool.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
+import { PENDING_COUNT_FUNCTION } from './postgres-only-migrations.js';
+import { PgSettleListener, SETTLED_CHANNEL, settledPayload } from './pg-settle-listener.js';
 
 export interface PostgresOptions extends PgPoolOptions {
   /** Migrate the schema while opening (default true); false when a `migrate` command does it. */
   migrate?: boolean;
 }
 
-/** First half of the two-integer advisory lock key of owners, keeping them apart from other advisory locks. */
-const OWNER_LOCK_CLASS = 0x6475; // "du"
+const ownerParameter = UPLOAD_COLUMNS.findIndex(([column]) => column === 'owner') + 1;
+const nowParameter = UPLOAD_COLUMNS.length + 1;
+const capParameter = UPLOAD_COLUMNS.length + 2;
 
-/**
- * Serializes one owner's capped inserts across every process until the transaction ends. The owner
- * is hashed to 32 bits: two owners sharing a hash only wait for each other, and never see each
- * other's uploads, so a collision costs throughput, not correctness. A 64-bit hash
- * (`hashtextextended`) would collide less often but would have to share the single-bigint key space
- * with the migration lock and any other application's advisory locks on the same database.
+/*
+ * One statement, one round trip: the function takes the owner's advisory lock (held until this
+ * statement's transaction commits) and counts after it; the row goes in only below the cap. Owners
+ * are hashed to 32 bits for the lock: two owners sharing a hash only wait for each other.
  */
-const lockOwner: OwnerLock = async (trx, owner) => {
-  await sql`select pg_advisory_xact_lock(${sql.lit(OWNER_LOCK_CLASS)}, hashtext(${owner}))`.execute(trx);
-};
+const CAPPED_INSERT = `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')})
+select ${UPLOAD_COLUMNS.map(([, type], i) => `$${i + 1}::${type}`).join(', ')}
+where ${PENDING_COUNT_FUNCTION}($${ownerParameter}, $${nowParameter}::bigint, $${capParameter}::bigint) < $${capParameter}::bigint
+returning id`;
 
 export class PostgresMetadataStore extends KyselyMetadataStore {
-  constructor(db: Kysely<Database>) {
-    super(db, pgErrors, lockOwner);
+  private readonly listener: PgSettleListener;
+
+  constructor(db: Kysely<Database>, url: string, onConnectionError?: (error: Error) => void) {
+    super(db, pgErrors);
+    this.listener = new PgSettleListener(url, this.waiters, onConnectionError);
+  }
+
+  override async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
+    if (this.closed) return null;
+    const waiting = this.waiters.wait(id, timeoutMs, signal);
+    this.listener.ensure();
+    return waiting;
+  }
+
+  override async close(): Promise<void> {
+    await this.listener.close();
+    await super.close();
+  }
+
+  /** Waiters in every process listen on the channel; delivered when the change has committed. */
+  protected override async announceSettled(row: UploadRow): Promise<void> {
+    await super.announceSettled(row);
+    // Best effort: the change itself is committed, and a waiter that misses this only waits longer.
+    await this.db.executeQuery(CompiledQuery.raw('select pg_notify($1, $2)', [SETTLED_CHANNEL, settledPayload(row)])).catch(() => undefined);
+  }
+
+  override async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
+    const row = toRow(record);
+    const parameters = [...UPLOAD_COLUMNS.map(([column]) => row[column] ?? null), now.getTime(), maxPending];
+    try {
+      const { rows } = await this.run(() => this.db.executeQuery(CompiledQuery.raw(CAPPED_INSERT, parameters)));
+      return rows.length === 1;
+    } catch (error) {
+      if (this.errors.isDuplicateKey(error)) throw new Error(`upload ${record.id} exists`, { cause: error });
+      throw error;
+    }
   }
 }
 
@@ -46,7 +83,7 @@ export async function openPostgresMetadataStore(url: string, options: PostgresOp
       throw pgErrors.isUnavailable(error) ? unavailable('database', error) : error;
     }
   }
-  return new PostgresMetadataStore(db);
+  return new PostgresMetadataStore(db, url, options.onConnectionError);
 }
 
 export { migratePostgres } from './postgres-migrations.js';

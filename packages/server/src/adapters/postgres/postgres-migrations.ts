@@ -2,6 +2,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { unavailable } from '@direct-upload/core';
 import { migrateToLatest } from '../kysely/migrations.js';
+import { postgresMigrations } from './postgres-only-migrations.js';
 import { pgErrors } from './pg-errors.js';
 import { createPgPool } from './pg-pool.js';
 
@@ -31,7 +32,7 @@ export async function migratePostgresDatabase(db: Kysely<any>): Promise<string[]
         const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(conn);
         const schema = rows[0]?.schema;
         if (!schema) throw new Error('no schema on the search_path exists: create it, or fix the search_path option');
-        return await migrateToLatest(conn, { migrationTableSchema: schema });
+        return await migrateToLatest(conn, { migrationTableSchema: schema, dialectMigrations: postgresMigrations });
       } finally {
         await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
       }

@@ -1,5 +1,5 @@
 // BucketLocator through the S3 client: one SDK presign per bucket and method shows where and how the SDK signs.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DomainError } from '@direct-upload/core';
 import type { BucketAddress, BucketLocator, PresignMethod } from './sigv4-presigner.js';
@@ -28,8 +28,9 @@ const OPERATION_PARAMS = new Set(['x-id']);
  */
 export function locateThroughClient(client: S3Client): BucketLocator {
   return async (bucket, method) => {
+    const input = { Bucket: bucket, Key: PROBE_KEY };
     const command =
-      method === 'PUT' ? new PutObjectCommand({ Bucket: bucket, Key: PROBE_KEY }) : new GetObjectCommand({ Bucket: bucket, Key: PROBE_KEY });
+      method === 'PUT' ? new PutObjectCommand(input) : method === 'HEAD' ? new HeadObjectCommand(input) : new GetObjectCommand(input);
     return addressFromPresignedUrl(await getSignedUrl(client, command, { expiresIn: 60 }), PROBE_KEY, method);
   };
 }

@@ -4,12 +4,14 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { DomainError, unavailable } from '@direct-upload/core';
 import type { ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
+import { locateThroughClient } from './s3-bucket-locator.js';
+import { PresignedHead } from './presigned-head.js';
+import { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3StorageOptions {
   client: S3Client;
@@ -17,24 +19,36 @@ export interface S3StorageOptions {
 }
 
 const SERVICE = 'object storage';
+/** A HEAD URL is used at once; the lifetime only has to cover clock skew and the request itself. */
+const HEAD_URL_TTL_SECONDS = 60;
 
 export class S3Storage implements Storage {
   private readonly client: S3Client;
   private readonly bucket: string;
+  private readonly presigner: SigV4Presigner;
+  private readonly heads = new PresignedHead();
 
   constructor(options: S3StorageOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
+    this.presigner = new SigV4Presigner({ credentials: options.client.config.credentials, locate: locateThroughClient(options.client) });
   }
 
   async head(key: string, options: StorageCallOptions = {}): Promise<ObjectInfo | null> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), sendOptions(options));
-      return { size: out.ContentLength ?? 0, contentType: out.ContentType };
+      const url = await this.presigner.presign({ method: 'HEAD', bucket: this.bucket, key, expiresIn: HEAD_URL_TTL_SECONDS });
+      const answer = await this.heads.send(url, options.signal);
+      if (answer.status === 404) return null;
+      if (answer.status !== 200) throw new Error(`HEAD ${key} answered HTTP ${answer.status}`);
+      return { size: answer.contentLength ?? 0, contentType: answer.contentType };
     } catch (error) {
-      if (isMissingObject(error)) return null;
       throw failure(error, options.signal);
     }
+  }
+
+  /** Closes the connections kept open for HEAD requests (the S3 client is closed by its owner). */
+  close(): void {
+    this.heads.close();
   }
 
   async read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<Uint8Array | null> {

@@ -2,7 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity } from './s3-client.js';
 
-export type PresignMethod = 'PUT' | 'GET';
+export type PresignMethod = 'PUT' | 'GET' | 'HEAD';
 
 /** Called on every presign: the SDK's providers cache and refresh the identity themselves. */
 export type CredentialsProvider = () => Promise<AwsCredentialIdentity>;

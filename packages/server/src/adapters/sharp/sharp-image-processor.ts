@@ -1,6 +1,6 @@
 // SharpImageProcessor: verifies untrusted upload bytes with libvips (accepted loaders only) and makes the served copies.
 import { availableParallelism } from 'node:os';
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import {
   DomainError,
   type ImageInfo,
@@ -50,11 +50,19 @@ const CONTENT_TYPES: Record<VariantFormat, string> = {
   png: 'image/png',
 };
 
+/** The raw pixels of a small auto-oriented copy of the first frame, transparency shown on white. */
+interface Thumbnail {
+  data: Buffer;
+  info: OutputInfo;
+}
+
 /** A verified image: what it is, what its header says, and how to open its first frame for more work. */
 interface Verified {
   info: ImageInfo;
   metadata: Metadata;
   open: () => Sharp;
+  /** The placeholder's thumbnail when the decode of every pixel made it (a still image in `process`). */
+  thumbnail: Thumbnail | null;
 }
 
 export class SharpImageProcessor implements ImageProcessor {
@@ -69,7 +77,7 @@ export class SharpImageProcessor implements ImageProcessor {
   async inspect(bytes: Uint8Array, options: InspectOptions): Promise<ImageInfo> {
     const { maxPixels, signal } = options;
     requirePositiveInteger('maxPixels', maxPixels);
-    return this.run(signal, async () => (await this.verify(bytes, maxPixels, null, signal)).info);
+    return this.run(signal, async () => (await this.verify(bytes, maxPixels, null, false, signal)).info);
   }
 
   async process(bytes: Uint8Array, options: ProcessOptions): Promise<ProcessedImage> {
@@ -81,7 +89,7 @@ export class SharpImageProcessor implements ImageProcessor {
       requirePositiveInteger(`height of variant ${spec.name}`, spec.height);
     }
     return this.run(signal, async () => {
-      const verified = await this.verify(bytes, maxPixels, maxFrames, signal);
+      const verified = await this.verify(bytes, maxPixels, maxFrames, true, signal);
       // First, as malformed structure found while stripping refuses the image.
       const original = await this.servedOriginal(bytes, verified);
       signal?.throwIfAborted();
@@ -103,9 +111,16 @@ export class SharpImageProcessor implements ImageProcessor {
 
   /**
    * Checks the header against the limits, then decodes every pixel. `maxFrames` is null for `inspect`,
-   * which verifies the first frame only: the one whose size it reports.
+   * which verifies the first frame only: the one whose size it reports. With `withThumbnail`, a still
+   * image's decode also makes the placeholder's thumbnail, so the file is not decoded again for it.
    */
-  private async verify(bytes: Uint8Array, maxPixels: number, maxFrames: number | null, signal: AbortSignal | undefined): Promise<Verified> {
+  private async verify(
+    bytes: Uint8Array,
+    maxPixels: number,
+    maxFrames: number | null,
+    withThumbnail: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<Verified> {
     const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // 'warning' rather than 'error': libjpeg reports a truncated file only as a warning.
     const options = { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true } as const;
@@ -145,20 +160,27 @@ export class SharpImageProcessor implements ImageProcessor {
     }
 
     signal?.throwIfAborted();
+    let thumbnail: Thumbnail | null = null;
     try {
-      // Shrinking to one pixel reads every pixel, so corrupt or truncated data fails here, without
-      // allocating a canvas the size of the image.
-      await sharp(input, { ...options, pages: allFrames ? -1 : 1 })
-        .timeout({ seconds: this.timeoutSeconds })
-        .resize(1, 1, { fit: 'fill', fastShrinkOnLoad: false })
-        .raw()
-        .toBuffer();
+      // Shrinking reads every pixel, so corrupt or truncated data fails here, without allocating a
+      // canvas the size of the image (a JPEG's shrink-on-load still entropy-decodes every block;
+      // fastShrinkOnLoad: false keeps WebP's scale-on-load off). A still image's shrink goes to the
+      // placeholder's size instead of one pixel: the same decode then makes the placeholder too.
+      if (withThumbnail && !allFrames) {
+        thumbnail = await thumbnailOf(open(), false);
+      } else {
+        await sharp(input, { ...options, pages: allFrames ? -1 : 1 })
+          .timeout({ seconds: this.timeoutSeconds })
+          .resize(1, 1, { fit: 'fill', fastShrinkOnLoad: false })
+          .raw()
+          .toBuffer();
+      }
     } catch (error) {
       throw refusal(error);
     }
     // Browsers apply the EXIF orientation, so report the size the image is shown at.
     const shown = metadata.autoOrient ?? { width, height };
-    return { info: { type, width: shown.width, height: shown.height }, metadata, open };
+    return { info: { type, width: shown.width, height: shown.height }, metadata, open, thumbnail };
   }
 
   /**
@@ -179,14 +201,9 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 
   /** The dominant colour of a small auto-oriented thumbnail of the first frame, transparency shown on white. */
-  private async placeholder({ open }: Verified): Promise<string> {
+  private async placeholder({ open, thumbnail: made }: Verified): Promise<string> {
     try {
-      const thumbnail = await open()
-        .rotate()
-        .resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside' })
-        .flatten({ background: '#ffffff' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
+      const thumbnail = made ?? (await thumbnailOf(open(), true));
       // stats() describes a pipeline's input, so the thumbnail is measured as an image of its own.
       const { width, height, channels } = thumbnail.info;
       const { dominant } = await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
@@ -211,6 +228,16 @@ export class SharpImageProcessor implements ImageProcessor {
       throw refusal(error);
     }
   }
+}
+
+/** The placeholder's thumbnail; `fastShrinkOnLoad: false` when its decode must read every pixel. */
+async function thumbnailOf(image: Sharp, fastShrinkOnLoad: boolean): Promise<Thumbnail> {
+  return image
+    .rotate()
+    .resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside', fastShrinkOnLoad })
+    .flatten({ background: '#ffffff' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
 }
 
 function requirePositiveInteger(name: string, value: number): void {

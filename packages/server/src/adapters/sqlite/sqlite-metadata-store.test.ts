@@ -156,4 +156,57 @@ describe('SqliteMetadataStore on a file', () => {
       await store.close();
     }
   });
+
+  it('writes the capped inserts of one turn together: a duplicate fails alone, the cap holds', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    try {
+      const now = new Date('2026-01-01T00:10:00.000Z');
+      const expiresAt = new Date('2026-01-01T00:20:00.000Z');
+      const existing = makeRecord({ owner: 'a', expiresAt });
+      await store.insertUpload(existing);
+      const records = [
+        makeRecord({ owner: 'a', expiresAt }),
+        { ...existing },
+        makeRecord({ owner: 'a', expiresAt }),
+        makeRecord({ owner: 'a', expiresAt }),
+        makeRecord({ owner: 'b', expiresAt }),
+      ];
+      const outcomes = await Promise.all(records.map((r) => store.insertUploadWithinCap(r, 3, now).then((v) => v, (e: unknown) => e)));
+      expect(outcomes[0]).toBe(true);
+      expect(outcomes[1]).toBeInstanceOf(Error);
+      expect(outcomes[1]).not.toHaveProperty('code', 'service_unavailable');
+      expect(outcomes.slice(2)).toEqual([true, false, true]);
+      for (const i of [0, 2, 4]) expect(await store.getUpload(records[i]!.id)).toEqual(records[i]);
+      expect(await store.getUpload(records[3]!.id)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a whole turn with 503 when the write lock is held, and loses nothing written before', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(file);
+    try {
+      const kept = makeRecord({ owner: 'k' });
+      expect(await store.insertUploadWithinCap(kept, 10, new Date(0))).toBe(true);
+      other.exec('begin immediate');
+      const outcomes = await Promise.all([makeRecord(), makeRecord()].map((r) => store.insertUploadWithinCap(r, 10, new Date(0)).catch((e: unknown) => e)));
+      for (const outcome of outcomes) expect(outcome).toMatchObject({ code: 'service_unavailable' });
+      other.exec('rollback');
+      expect(await store.getUpload(kept.id)).toEqual(kept);
+      expect(await store.insertUploadWithinCap(makeRecord(), 10, new Date(0))).toBe(true);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('writes what a closing store still had queued before it closes', async () => {
+    const store = await openSqliteMetadataStore(join(await tempDir(), 'metadata.db'));
+    const record = makeRecord();
+    const inserted = store.insertUploadWithinCap(record, 10, new Date(0));
+    await store.close();
+    expect(await inserted).toBe(true);
+  });
 });

@@ -3,20 +3,85 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { unavailable } from '@direct-upload/core';
+import { unavailable, type UploadRecord } from '@direct-upload/core';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { migrateToLatest } from '../kysely/migrations.js';
+import { fromRow, toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
-import type { Database } from '../kysely/uploads-table.js';
+import { TurnBatch, type ItemOutcome } from './turn-batch.js';
+import { UPLOAD_COLUMNS, type Database, type NewUploadRow, type UploadRow } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock before failing with 503 (default 5000). */
   busyTimeoutMs?: number;
 }
 
+interface CappedInsert {
+  row: NewUploadRow;
+  maxPending: number;
+  now: number;
+}
+
+/**
+ * The create path (a capped insert per request) and the lookup by id run as prepared statements on
+ * the connection itself: building them with Kysely on every request cost more than SQLite running
+ * them. Capped inserts of one event-loop turn share one transaction (see TurnBatch). Everything
+ * else goes through the portable Kysely store.
+ */
 export class SqliteMetadataStore extends KyselyMetadataStore {
-  constructor(db: Kysely<Database>) {
+  private readonly countPending: BetterSqlite3.Statement<[string, number, number], { n: number }>;
+  private readonly insert: BetterSqlite3.Statement<[NewUploadRow]>;
+  private readonly selectRow: BetterSqlite3.Statement<[string], UploadRow>;
+  private readonly inserts: TurnBatch<CappedInsert, boolean>;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly connection: BetterSqlite3.Database,
+  ) {
     super(db, sqliteErrors);
+    // Counting stops at the cap: an owner far over it (a lowered cap) costs no more than one at it.
+    this.countPending = connection.prepare(
+      "select count(*) as n from (select 1 from uploads where owner = ? and status in ('pending', 'processing') and expires_at > ? limit ?)",
+    );
+    this.insert = connection.prepare(
+      `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')}) values (${UPLOAD_COLUMNS.map(([c]) => `@${c}`).join(', ')})`,
+    );
+    this.selectRow = connection.prepare('select * from uploads where id = ?');
+    const insertAll = connection.transaction((items: CappedInsert[]) => items.map((item) => this.insertOne(item)));
+    this.inserts = new TurnBatch({
+      run: (items) => insertAll(items),
+      // A Kysely transaction spans several turns on this same connection: never write inside it.
+      ready: () => !connection.inTransaction,
+    });
+  }
+
+  override async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
+    return this.run(() => this.inserts.submit({ row: toRow(record), maxPending, now: now.getTime() }));
+  }
+
+  override async getUpload(id: string): Promise<UploadRecord | null> {
+    return this.run(async () => {
+      const row = this.selectRow.get(id);
+      return row ? fromRow(row) : null;
+    });
+  }
+
+  override async close(): Promise<void> {
+    if (!this.closed) this.inserts.flush();
+    await super.close();
+  }
+
+  /** One item of a batch: a duplicate id fails that item alone; any other error rolls back the batch. */
+  private insertOne(item: CappedInsert): ItemOutcome<boolean> {
+    const { n } = this.countPending.get(item.row.owner, item.now, item.maxPending)!;
+    if (n >= item.maxPending) return { ok: true, value: false };
+    try {
+      this.insert.run(item.row);
+      return { ok: true, value: true };
+    } catch (error) {
+      if (!this.errors.isDuplicateKey(error)) throw error;
+      return { ok: false, error: new Error(`upload ${item.row.id} exists`, { cause: error }) };
+    }
   }
 }
 
@@ -41,9 +106,9 @@ export async function openSqliteMetadataStore(filename: string, options: SqliteO
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   try {
     await migrateToLatest(db);
+    return new SqliteMetadataStore(db, connection);
   } catch (error) {
     await db.destroy();
     throw sqliteErrors.isUnavailable(error) ? unavailable('database', error) : error;
   }
-  return new SqliteMetadataStore(db);
 }
