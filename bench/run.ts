@@ -25,14 +25,15 @@ import {
 } from './lib/servers.js';
 import { fixed, int, markdownTable, pct } from './lib/table.js';
 import { presignThroughput, type PresignReport } from './presign-throughput.js';
+import { overheadRows, workerOverhead, type OverheadReport } from './worker-overhead.js';
 
 /*
  * Needs a build (`npm run build`): the API under test is packages/server/dist/cli.js, as deployed.
  * BENCH_QUICK=1 runs every part with the smallest counts (a smoke test of the script, not figures);
- * BENCH_PARTS=a,b,c (default all) runs only some parts.
+ * BENCH_PARTS=a,b,c,d (default all) runs only some parts.
  */
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b,c').split(',').map((p) => p.trim()));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b,c,d').split(',').map((p) => p.trim()));
 const MiB = 1024 * 1024;
 /** The whole run stops by itself after this, children included. */
 const HARD_LIMIT_MS = 9 * 60_000;
@@ -41,6 +42,7 @@ const SETTINGS = {
   presign: { rounds: 3, connections: 50, durationSeconds: QUICK ? 1 : 3, warmupSeconds: 1, prewarmSeconds: QUICK ? 1 : 3 },
   cpu: { rounds: QUICK ? 1 : 3, uploads2: QUICK ? 3 : 20, uploads20: QUICK ? 2 : 10 },
   latency: { rounds: QUICK ? 1 : 3, connections: 200, createSeconds: QUICK ? 1 : 3, warmupSeconds: 1, completesPerRound: QUICK ? 400 : 800 },
+  overhead: { rounds: QUICK ? 1 : 5, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK },
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
         onAbort.add(db.drop);
       }
       else log(`  PostgreSQL does not answer at ${POSTGRES_URL}: falling back to SQLite, --no-worker, COMPLETE_WAIT_MS=0 (no processing at all)`);
-      const api = await startApi('api-direct', apiEnv({ ...s3Env(s3), ...(db ? { DATABASE_URL: db.url } : {}) }));
+      // With a worker, `complete` waits for processing as deployed (COMPLETE_WAIT_MS at its default).
+      const { COMPLETE_WAIT_MS: handOffOnly, ...waiting } = apiEnv({ ...s3Env(s3), ...(db ? { DATABASE_URL: db.url } : {}) });
+      const api = await startApi('api-direct', db ? waiting : { ...waiting, COMPLETE_WAIT_MS: handOffOnly! });
       if (db) await startWorker(apiEnv({ ...s3Env(s3), DATABASE_URL: db.url, WORKERS: '2' }));
       const proxy = await startTwoHop(s3);
       const echo = await startEcho();
@@ -109,9 +113,16 @@ async function main(): Promise<void> {
     }
   }
 
+  // d. Worker overhead: its own s3rver, database, API and worker processes, all stopped before it returns.
+  let overhead: OverheadReport | null = null;
+  if (PARTS.has('d')) {
+    log('d. worker overhead (images/s of `direct-upload worker` / images/s of a bare sharp script, 24 MP JPEGs)');
+    overhead = await workerOverhead(SETTINGS.overhead, log, onAbort);
+  }
+
   const finishedAt = new Date();
   const load = machineLoad();
-  const table = renderTable(presign, cpu, latency);
+  const table = renderTable(presign, cpu, latency, overhead ? overheadRows(overhead) : []);
   log('');
   log(table);
   if (cpu) {
@@ -144,6 +155,7 @@ async function main(): Promise<void> {
     presign,
     cpuPerUpload: cpu,
     latency,
+    workerOverhead: overhead,
   };
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
   log(`\nwritten ${file.slice(ROOT.length)} in ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`);
 }
 
-function renderTable(presign: PresignReport | null, cpu: CpuReport | null, latency: LatencyReport | null): string {
+function renderTable(presign: PresignReport | null, cpu: CpuReport | null, latency: LatencyReport | null, moreRows: string[][] = []): string {
   const rows: string[][] = [];
   for (const [storage, s] of Object.entries(presign?.storages ?? {})) {
     const { echo, options } = presign!;
@@ -172,7 +184,7 @@ function renderTable(presign: PresignReport | null, cpu: CpuReport | null, laten
       fixed(c.ratio, 3),
       `<= ${c.target} ${c.pass ? 'PASS' : 'MISS'}`,
       `${fixed(c.direct.total, 2)} ms vs ${fixed(c.twoHopMs, 2)} ms per upload (direct: create ${fixed(c.direct.create, 2)} + complete ${fixed(c.direct.complete, 2)}` +
-        (c.direct.result === null ? '' : ` + result ${fixed(c.direct.result, 2)}`) +
+        ` in ${fixed(c.direct.completeCalls, 2)} calls` +
         `); ${c.uploads} uploads x ${cpu!.rounds} rounds; ${cpu!.mode}`,
     ]);
   }
@@ -186,6 +198,7 @@ function renderTable(presign: PresignReport | null, cpu: CpuReport | null, laten
         `${int(s.requests)} requests, non-2xx ${s.non2xx}, errors ${s.errors}; ${latency!.options.rounds} rounds`,
     ]);
   }
+  rows.push(...moreRows);
   return markdownTable(['figure', 'ratio (median)', 'target', 'absolute figures (medians)'], rows);
 }
 

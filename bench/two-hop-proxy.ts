@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Fastify from 'fastify';
-import { jwtVerify } from 'jose';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// The API's own verifier (built), so both servers pay the same for the bearer token.
+import { JwtAuthorizer } from '../packages/server/dist/adapters/jwt/jwt-authorizer.js';
 
 /*
  * Deliberately the cheapest reasonable proxy, so the direct flow is compared with a strong baseline:
@@ -16,7 +17,7 @@ const env = (name: string): string => {
   return value;
 };
 const bucket = env('S3_BUCKET');
-const key = new TextEncoder().encode(env('AUTH_JWT_SECRET'));
+const authorizer = new JwtAuthorizer(env('AUTH_JWT_SECRET'));
 const maxBytes = Number(process.env.UPLOAD_MAX_BYTES ?? 64 * 1024 * 1024);
 const s3 = new S3Client({
   region: 'us-east-1',
@@ -35,13 +36,9 @@ app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
 app.post('/upload', async (request, reply) => {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  let owner: string;
-  try {
-    const { payload } = await jwtVerify(token ?? '', key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-    owner = String(payload.sub);
-  } catch {
-    return reply.code(401).send({ error: 'unauthorized' });
-  }
+  const principal = token ? await authorizer.authenticate({ bearerToken: token }) : null;
+  if (!principal) return reply.code(401).send({ error: 'unauthorized' });
+  const owner = principal.owner;
   const length = Number(request.headers['content-length']);
   const type = request.headers['content-type'] ?? '';
   if (!Number.isInteger(length) || length <= 0 || length > maxBytes) return reply.code(413).send({ error: 'size' });
