@@ -105,6 +105,21 @@ describe('HTTP API status codes (disk store, anonymous mode)', () => {
     expectError(await alice.request('GET', '/api/nothing-here'), 404, 'not_found');
   });
 
+  it('marks every answer nosniff and API answers no-store, errors included', async () => {
+    const b = new Browser(server.url);
+    for (const [method, path, status] of [
+      ['GET', '/api/config', 200],
+      ['GET', '/api/nothing-here', 404],
+      ['POST', '/api/uploads/not-an-id/complete', 404],
+      ['GET', '/healthz', 200],
+    ] as const) {
+      const reply = await b.request(method, path);
+      expect(reply.status).toBe(status);
+      expect(reply.headers.get('x-content-type-options'), path).toBe('nosniff');
+      if (path.startsWith('/api/')) expect(reply.headers.get('cache-control'), path).toBe('no-store');
+    }
+  });
+
   it('409 when completing before the bytes arrived, then 200 once they have', async () => {
     const b = new Browser(server.url);
     const created = await b.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: png.length });

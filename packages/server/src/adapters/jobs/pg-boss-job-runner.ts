@@ -24,7 +24,10 @@ export interface PgBossJobRunnerOptions {
    * Keep it at the processing lease; default 300 s.
    */
   expireInSeconds?: number;
-  /** How often an idle worker looks for jobs; default 2 s, at least 0.5 s. */
+  /**
+   * How often an idle worker looks for jobs; default 0.5 s (pg-boss's least): a `complete` waiting
+   * for its image waits this long on average for a worker to notice the job.
+   */
   pollingIntervalSeconds?: number;
   /** How long `stop()` lets running handlers finish before aborting their signals; default 10 s. */
   stopGraceMs?: number;
@@ -84,7 +87,7 @@ export class PgBossJobRunner implements JobRunner {
     this.retryLimit = options.retryLimit ?? 3;
     this.retryDelaySeconds = options.retryDelaySeconds ?? 5;
     this.expireInSeconds = options.expireInSeconds ?? 300;
-    this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;
+    this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.onError = options.onError;
     if (!(this.stopGraceMs >= 0)) throw new RangeError('stopGraceMs must be >= 0');
