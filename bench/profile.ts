@@ -30,9 +30,10 @@ async function profiledApi(name: string, env: Record<string, string>) {
     child,
     /** Stops the API and reads its profile from `sinceMs` (performance.now() of this process) on. */
     async finish(sinceMs: number) {
-      await child.stop();
+      // Writing a large profile at exit can take longer than the usual grace before SIGKILL.
+      await child.stop(60_000);
       const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error(`no profile written by ${name}`);
+      if (!file) throw new Error(`no profile written by ${name}; its last output:\n${child.output().slice(-3000)}`);
       return profileBuckets(join(dir, file), sinceMs - startedAt);
     },
   };

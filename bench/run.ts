@@ -35,6 +35,8 @@ import { overheadRows, workerOverhead, type OverheadReport } from './worker-over
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b,c,d').split(',').map((p) => p.trim()));
 const MiB = 1024 * 1024;
+/** Least acceptable presign ÷ echo throughput ratio (part a). */
+const PRESIGN_TARGET = 0.45;
 /** The whole run stops by itself after this, children included. */
 const HARD_LIMIT_MS = 9 * 60_000;
 
@@ -171,7 +173,7 @@ function renderTable(presign: PresignReport | null, cpu: CpuReport | null, laten
     rows.push([
       `a. presign req/s ÷ Fastify echo req/s, STORAGE=${storage}`,
       fixed(s.ratio, 3),
-      '–',
+      `>= ${PRESIGN_TARGET} ${s.ratio >= PRESIGN_TARGET ? 'PASS' : 'MISS'}`,
       `${int(s.rps)} vs ${int(s.echoRps)} req/s (server busy ${pct(s.serverBusy)} vs ${pct(echo.serverBusy)}); ` +
         `server CPU/request ${int(s.cpuUsPerRequest)} vs ${int(echo.cpuUsPerRequest)} us (ratio ${fixed(s.cpuRatio, 3)}); ` +
         `p50/p99 ${fixed(s.latencyMs.p50, 1)}/${fixed(s.latencyMs.p99, 1)} ms (echo ${fixed(echo.latencyMs.p50, 1)}/${fixed(echo.latencyMs.p99, 1)}); ` +

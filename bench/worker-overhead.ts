@@ -54,7 +54,7 @@ export interface OverheadReport {
   /** The highest peak RSS of the worker over all rounds. */
   workerPeakRssBytes: number;
   rssPass: boolean;
-  /** Jobs the worker ran at once (its default: WORKERS unset) and images the bare script ran at once. */
+  /** Images the worker decodes at once (its default: WORKERS unset; it runs one job more) and images the bare script runs at once. */
   concurrency: { worker: number; bare: number; sharpThreadsPerOperation: number };
   worker: { imagesPerSecond: number; cpuSecondsPerImage: number; s3rverCpuSecondsPerImage: number };
   bare: { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssBytes: number };
@@ -254,7 +254,7 @@ export async function workerOverhead(
           (entry.worker.claimExact ? '' : ' (first claim not caught while processing: worker images/s overstated)'),
       );
     }
-    if (concurrency.worker !== concurrency.bare) log(`  WARNING: d. the worker ran ${concurrency.worker} jobs at once, the bare script ${concurrency.bare} images`);
+    if (concurrency.worker !== concurrency.bare) log(`  WARNING: d. the worker decodes ${concurrency.worker} images at once, the bare script ${concurrency.bare} images`);
     const ratio = median(rounds.map((r) => r.ratio));
     const workerPeakRssBytes = peakRss(worker.child.pid);
     return {
@@ -301,7 +301,7 @@ export function overheadRows(report: OverheadReport): string[][] {
       fixed(report.ratio, 3),
       `>= ${report.target} ${report.pass ? 'PASS' : 'MISS'}`,
       `${fixed(worker.imagesPerSecond, 2)} vs ${fixed(bare.imagesPerSecond, 2)} images/s; CPU/image ${int(worker.cpuSecondsPerImage * 1000)} vs ${int(bare.cpuSecondsPerImage * 1000)} ms ` +
-        `(+ s3rver ${int(worker.s3rverCpuSecondsPerImage * 1000)} ms); ${concurrency.worker} jobs at once (default), ${concurrency.sharpThreadsPerOperation} libvips thread(s) per operation; ` +
+        `(+ s3rver ${int(worker.s3rverCpuSecondsPerImage * 1000)} ms); ${concurrency.worker} decodes at once (default, + 1 job fetching or storing), ${concurrency.sharpThreadsPerOperation} libvips thread(s) per operation; ` +
         `${report.settings.images} images x ${report.rounds.length} rounds`,
     ],
     [

@@ -12,7 +12,8 @@ export interface Child {
   pid: number;
   output(): string;
   exited: Promise<number | null>;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 const running = new Set<Child>();
@@ -48,12 +49,12 @@ export async function startNode(name: string, cpu: number, args: string[], env: 
     pid,
     output: () => out,
     exited,
-    async stop() {
+    async stop(graceMs = 5000) {
       running.delete(child);
       if (wrapper.exitCode !== null || wrapper.signalCode !== null) return;
-      // timeout passes SIGTERM on to node; SIGKILL after 5 s if it does not go.
+      // timeout passes SIGTERM on to node; SIGKILL if it does not go in time.
       wrapper.kill('SIGTERM');
-      const timer = setTimeout(() => wrapper.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => wrapper.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },

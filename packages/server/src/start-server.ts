@@ -8,7 +8,7 @@ import { deriveKey, loadSecretKey } from './config/secret-key.js';
 import { AnonymousCookieAuthorizer } from './adapters/cookie/anonymous-cookie-authorizer.js';
 import { JwtAuthorizer } from './adapters/jwt/jwt-authorizer.js';
 import { SharpImageProcessor } from './adapters/sharp/sharp-image-processor.js';
-import { openJobRunner, openMetadataStore, openRateLimiters, openStorage } from './adapters-from-config.js';
+import { jobsAtOnce, openJobRunner, openMetadataStore, openRateLimiters, openStorage } from './adapters-from-config.js';
 import { anonymousAuthentication, bearerAuthentication } from './http/authenticate.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics-registry.js';
@@ -76,14 +76,14 @@ export async function startServer(env: Env): Promise<RunningServer> {
           });
     const limiters = openRateLimiters(config, warn);
     closer.add(() => limiters.close());
-    const jobs = openJobRunner(config, config.processing.workers, warn);
+    const jobs = openJobRunner(config, jobsAtOnce(config.processing.workers), warn);
     closer.add(() => jobs.stop());
     const useCases = {
       metadata,
       storage: parts.storage,
       signer: parts.signer,
       urls: parts.urls,
-      images: new SharpImageProcessor(),
+      images: new SharpImageProcessor(config.processing.workers > 0 ? { maxConcurrent: config.processing.workers } : {}),
       jobs,
       ownerRateLimiter: limiters.owner,
       observer,

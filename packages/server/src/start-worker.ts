@@ -4,7 +4,7 @@ import { processUpload, silentObserver } from '@direct-upload/core';
 import { ConfigError, loadConfig, type Config, type Env } from './config/config.js';
 import { loadSecretKey } from './config/secret-key.js';
 import { SharpImageProcessor } from './adapters/sharp/sharp-image-processor.js';
-import { openJobRunner, openMetadataStore, openStorage } from './adapters-from-config.js';
+import { jobsAtOnce, openJobRunner, openMetadataStore, openStorage } from './adapters-from-config.js';
 import { startSweeper } from './sweeper.js';
 import { policyOf } from './start-server.js';
 
@@ -27,7 +27,7 @@ export async function startWorker(env: Env): Promise<RunningWorker> {
   const metadata = await openMetadataStore(config, warn);
   const parts = openStorage(config, config.publicUrl ?? 'http://127.0.0.1', secret);
   const concurrency = Math.max(1, config.processing.workers);
-  const jobs = openJobRunner(config, concurrency, warn);
+  const jobs = openJobRunner(config, jobsAtOnce(concurrency), warn);
   const deps = {
     metadata,
     storage: parts.storage,
