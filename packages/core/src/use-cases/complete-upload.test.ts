@@ -66,6 +66,47 @@ describe('completeUpload and processUpload', () => {
     expect(await completeUpload(h.deps, 'alice', upload.id)).toEqual(first);
   });
 
+  it('waits for processing without polling: woken by the store when the job is done', async () => {
+    const h = harness({ jobs: 'manual', policy: { completeWaitMs: 5_000 } });
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    let reads = 0;
+    const getUpload = h.metadata.getUpload.bind(h.metadata);
+    h.metadata.getUpload = async (id) => (reads++, getUpload(id));
+    const startedAt = Date.now();
+    const completing = completeUpload(h.deps, 'alice', upload.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await h.jobs.drain();
+    expect((await completing).status).toBe('ready');
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    // complete's lookup before starting and the job's own read; none while waiting (polling every
+    // 50 ms would have made six more).
+    expect(reads).toBe(2);
+  });
+
+  it('reads the record again now and then when no notification comes', async () => {
+    const h = harness({ jobs: 'manual', policy: { completeWaitMs: 5_000 } });
+    // A store whose notifications never arrive: every wait ends on its timeout.
+    const deaf = Object.assign(Object.create(h.metadata) as typeof h.metadata, {
+      waitForSettled: (_id: string, ms: number, signal?: AbortSignal) =>
+        new Promise<null>((resolve) => {
+          const timer = setTimeout(() => resolve(null), ms);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(null)), { once: true });
+        }),
+    });
+    const deps = { ...h.deps, metadata: deaf, recheckMs: 50 };
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    const startedAt = Date.now();
+    const completing = completeUpload(deps, 'alice', upload.id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await h.jobs.drain();
+    expect((await completing).status).toBe('ready');
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+  });
+
   it('answers "processing" when the work outlasts the wait, and the image once it is done', async () => {
     const h = harness({ jobs: 'manual' });
     const body = fakePng(3, 3);

@@ -16,7 +16,15 @@ export interface CompleteUploadDeps {
   jobs: JobRunner;
   policy: UploadPolicy;
   clock: Clock;
+  /**
+   * A waiting `complete` reads the record again at least this often (ms, default 2000), woken or
+   * not: where the store's notifications do not arrive (e.g. a connection pooler that drops LISTEN),
+   * the wait still ends soon after processing does.
+   */
+  recheckMs?: number;
 }
+
+const RECHECK_MS = 2000;
 
 export type CompleteResult =
   | { status: 'ready'; image: Image }
@@ -36,13 +44,14 @@ export async function completeUpload(
   signal?: AbortSignal,
 ): Promise<CompleteResult> {
   const waitMs = deps.policy.completeWaitMs;
+  const recheckMs = deps.recheckMs ?? RECHECK_MS;
   // Real time, not the domain clock: this is how long the client's request may be held.
   const deadline = performance.now() + waitMs;
   const done = new AbortController();
   const stop = () => done.abort();
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, waitMs, done.signal) : null;
+    let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, Math.min(waitMs, recheckMs), done.signal) : null;
     let record = await findOwned(deps.metadata, owner, id);
     if (record.status === 'pending') record = await startProcessing(deps, record, signal);
     while (record.status === 'processing' && settled) {
@@ -53,7 +62,7 @@ export async function completeUpload(
         break;
       }
       const remaining = deadline - performance.now();
-      settled = remaining > 0 ? deps.metadata.waitForSettled(id, remaining, done.signal) : null;
+      settled = remaining > 0 ? deps.metadata.waitForSettled(id, Math.min(remaining, recheckMs), done.signal) : null;
       record = await findOwned(deps.metadata, owner, id);
     }
     return outcome(deps, record);
