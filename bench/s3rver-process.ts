@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keepS3rverFolders } from '../packages/server/src/adapters/s3/s3rver-fixture.js';
 
 /** The slice of s3rver 3.x used here (the package ships no declarations). */
 type S3rverConstructor = new (options: {
@@ -15,6 +16,8 @@ type S3rverConstructor = new (options: {
 }) => { run(): Promise<{ port: number }>; close(): Promise<void>; httpServer?: Server };
 
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+// Its own folder clean-up races with PUTs into the same folder (see keepS3rverFolders).
+keepS3rverFolders();
 const bucket = 'bench';
 // A folder of its own, removed on the way out: the benchmark stores a few GB of uploads in it.
 const directory = mkdtempSync(join(tmpdir(), 'du-bench-s3rver-'));

@@ -27,6 +27,17 @@ describe('S3Storage headers and keys', () => {
 
   const stored = (key: string) => s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
 
+  it("loses nothing when a folder's last object is deleted while another object arrives in it", async () => {
+    // s3rver alone removed the emptied folder under the arriving PUT (see keepS3rverFolders).
+    for (let i = 0; i < 40; i++) {
+      const folder = `race/${randomUUID()}`;
+      await storage.put(`${folder}/a`, bytes('a'), { contentType: 'text/plain' });
+      await Promise.all([storage.delete(`${folder}/a`), storage.put(`${folder}/b`, bytes('b'.repeat(100_000)), { contentType: 'text/plain' })]);
+      expect(await storage.head(`${folder}/a`)).toBeNull();
+      expect(await storage.head(`${folder}/b`)).toMatchObject({ size: 100_000 });
+    }
+  });
+
   it('stores Cache-Control and Content-Disposition, and a copy replaces them', async () => {
     const from = `incoming/owner 1/${randomUUID()}`;
     const to = `public/${randomUUID()}`;

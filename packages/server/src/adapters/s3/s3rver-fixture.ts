@@ -1,5 +1,5 @@
 // Test helper: an in-process s3rver on 127.0.0.1 with one bucket, and a client pointed at it.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,34 @@ export interface S3rverFixture {
   close(): Promise<void>;
 }
 
+interface FilesystemStorePrototype {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+
+/**
+ * s3rver removes a folder as soon as the last object in it is deleted; a PUT that has just created
+ * that folder then fails to open its file, and the error, emitted on a stream nobody listens to,
+ * ends the test process as an uncaught exception (seen when one upload's quarantine object is
+ * deleted while another upload of the same owner arrives). S3 has no folders, so keeping them
+ * changes nothing a client can see. Applied once per process, before any s3rver starts.
+ */
+export function keepS3rverFolders(): void {
+  const require = createRequire(import.meta.url);
+  const store = (require('s3rver/lib/stores/filesystem.js') as { prototype: FilesystemStorePrototype }).prototype;
+  store.deleteObject = async function deleteObject(this: FilesystemStorePrototype, bucket: string, key: string) {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(this.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
+}
+
 export async function startS3rver(options: S3rverFixtureOptions = {}): Promise<S3rverFixture> {
+  keepS3rverFolders();
   const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
   const bucket = options.bucket ?? 'test-bucket';
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
