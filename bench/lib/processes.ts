@@ -52,9 +52,13 @@ export async function startNode(name: string, cpu: number, args: string[], env: 
     async stop(graceMs = 5000) {
       running.delete(child);
       if (wrapper.exitCode !== null || wrapper.signalCode !== null) return;
-      // timeout passes SIGTERM on to node; SIGKILL if it does not go in time.
-      wrapper.kill('SIGTERM');
-      const timer = setTimeout(() => wrapper.kill('SIGKILL'), graceMs);
+      // Straight to node: a SIGTERM to the `timeout` wrapper would also arm its own kill 5 s later
+      // (-k 5), cutting short a process that needs longer (writing a CPU profile at exit).
+      signalQuietly(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => {
+        signalQuietly(child.pid, 'SIGKILL');
+        wrapper.kill('SIGKILL');
+      }, graceMs);
       await exited;
       clearTimeout(timer);
     },
@@ -134,3 +138,12 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000)
 export { freePort } from '../../packages/server/src/free-port.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Sends a signal, ignoring a process that is already gone. */
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
