@@ -1,23 +1,13 @@
 // A throw-away PostgreSQL database for one benchmark run, and a look at upload states without the API.
 import { randomUUID } from 'node:crypto';
-import { Socket } from 'node:net';
+import { portAnswers } from '../../packages/server/src/port-answers-fixture.js';
 import pg from 'pg';
 import { sleep } from './processes.js';
 
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function postgresAnswers(url = POSTGRES_URL): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port || 5432), hostname, () => done(true));
-  });
+  return portAnswers(url, 5432);
 }
 
 async function admin(sql: string): Promise<void> {

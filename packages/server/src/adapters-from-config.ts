@@ -9,6 +9,7 @@ import { DiskTokens } from './adapters/disk/disk-tokens.js';
 import { DiskUploadSigner } from './adapters/disk/disk-upload-signer.js';
 import { DiskUrlResolver } from './adapters/disk/disk-url-resolver.js';
 import { createS3Client } from './adapters/s3/s3-client.js';
+import { presignerFor } from './adapters/s3/s3-bucket-locator.js';
 import { S3Storage } from './adapters/s3/s3-storage.js';
 import { S3UploadSigner } from './adapters/s3/s3-upload-signer.js';
 import { defaultPublicBaseUrl, S3UrlResolver } from './adapters/s3/s3-url-resolver.js';
@@ -47,13 +48,15 @@ export function openStorage(config: Readonly<Config>, publicUrl: string, secret:
   }
   const { bucket, region, endpoint, forcePathStyle, publicUrl: publicBase } = config.storage;
   const client = createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
-  const storage = new S3Storage({ client, bucket });
+  const presigner = presignerFor(client);
+  const storage = new S3Storage({ client, bucket, presigner });
   return {
     storage,
-    signer: new S3UploadSigner({ client, bucket }),
+    signer: new S3UploadSigner({ client, bucket, presigner }),
     urls: new S3UrlResolver({
       client,
       bucket,
+      presigner,
       publicBaseUrl: publicBase ?? defaultPublicBaseUrl({ bucket, region, forcePathStyle, ...(endpoint ? { endpoint } : {}) }),
     }),
     disk: null,

@@ -1,30 +1,16 @@
 // Which external services tests may use: they run whenever the service answers, and must in CI.
 import { randomUUID } from 'node:crypto';
-import { Socket } from 'node:net';
+import { portAnswers } from '../src/port-answers-fixture.js';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function answers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port), hostname.replace(/^\[|\]$/g, ''), () => done(true));
-  });
-}
 
 /**
  * True when the service answers. Outside CI a missing service skips its tests (with a notice);
  * in CI (CI=true) it fails them, so they can never be skipped silently there.
  */
 export async function serviceAvailable(name: 'PostgreSQL' | 'Redis', url: string): Promise<boolean> {
-  if (await answers(url)) return true;
+  if (await portAnswers(url, name === 'PostgreSQL' ? 5432 : 6379)) return true;
   if (process.env.CI === 'true') throw new Error(`${name} is required in CI but does not answer at ${url}`);
   console.warn(`${name} does not answer at ${url}: its tests are skipped (they always run in CI).`);
   return false;

@@ -2,25 +2,18 @@
 import type { Authorizer, Credentials, Principal } from '@direct-upload/core';
 import { verifyHs256 } from './hs256.js';
 
-export interface JwtAuthorizerOptions {
-  /** Seconds, for tests; defaults to the system clock. */
-  now?: () => number;
-}
-
 const MAX_OWNER_LENGTH = 255;
 
 export class JwtAuthorizer implements Authorizer {
   private readonly key: Buffer;
-  private readonly now: () => number;
 
-  constructor(secret: string, options: JwtAuthorizerOptions = {}) {
+  constructor(secret: string) {
     this.key = Buffer.from(secret, 'utf8');
-    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
   async authenticate(credentials: Credentials): Promise<Principal | null> {
     if (!credentials.bearerToken) return null;
-    const claims = verifyHs256(credentials.bearerToken, this.key, this.now());
+    const claims = verifyHs256(credentials.bearerToken, this.key, Math.floor(Date.now() / 1000));
     const sub = claims?.sub;
     return typeof sub === 'string' && sub.length > 0 && sub.length <= MAX_OWNER_LENGTH ? { owner: sub } : null;
   }

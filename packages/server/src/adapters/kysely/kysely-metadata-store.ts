@@ -66,8 +66,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       return query.returningAll().executeTakeFirst();
     });
     if (!row) return null;
-    if (leavesProcessing(expected.status, changes.status)) await this.announceSettled(row);
-    return fromRow(row);
+    const record = fromRow(row);
+    if (leavesProcessing(expected.status, changes.status)) await this.announceSettled(row, record);
+    return record;
   }
 
   async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
@@ -76,8 +77,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
 
   /** Tells waiters that an upload left processing: those of this process here; a shared database's store tells the others too. */
-  protected async announceSettled(row: UploadRow): Promise<void> {
-    this.waiters.wake(row.id, fromRow(row));
+  protected async announceSettled(_row: UploadRow, record: UploadRecord): Promise<void> {
+    this.waiters.wake(record.id, record);
   }
 
   async listReady(owner: string, options: { limit: number; after?: Position }): Promise<UploadRecord[]> {

@@ -65,3 +65,7 @@ export const UPLOAD_COLUMNS = [
   ['variants', 'text'],
   ['placeholder', 'text'],
 ] as const satisfies ReadonlyArray<readonly [keyof NewUploadRow, 'text' | 'bigint' | 'integer']>;
+
+/** Fails to compile when a column of the table is missing from UPLOAD_COLUMNS (its insert would drop it). */
+type MissingColumns = Exclude<keyof NewUploadRow, (typeof UPLOAD_COLUMNS)[number][0]>;
+export const UPLOAD_COLUMNS_ARE_COMPLETE: [MissingColumns] extends [never] ? true : MissingColumns = true;

@@ -37,10 +37,10 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
     this.listener = new PgSettleListener(url, this.waiters, onConnectionError);
   }
 
-  override async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
-    if (this.closed) return null;
-    const waiting = this.waiters.wait(id, timeoutMs, signal);
-    this.listener.ensure();
+  /** Waits as every store does, and makes sure this process listens for other processes' changes. */
+  override waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {
+    const waiting = super.waitForSettled(id, timeoutMs, signal);
+    if (!this.closed) this.listener.ensure();
     return waiting;
   }
 
@@ -50,8 +50,8 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
   }
 
   /** Waiters in every process listen on the channel; delivered when the change has committed. */
-  protected override async announceSettled(row: UploadRow): Promise<void> {
-    await super.announceSettled(row);
+  protected override async announceSettled(row: UploadRow, record: UploadRecord): Promise<void> {
+    await super.announceSettled(row, record);
     // Best effort: the change itself is committed, and a waiter that misses this only waits longer.
     await this.db.executeQuery(CompiledQuery.raw('select pg_notify($1, $2)', [SETTLED_CHANNEL, settledPayload(row)])).catch(() => undefined);
   }

@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 
 /** First half of the two-integer advisory lock key of owners, keeping them apart from other advisory locks. */
-export const OWNER_LOCK_CLASS = 0x6475; // "du"
+const OWNER_LOCK_CLASS = 0x6475; // "du"
 
 export const PENDING_COUNT_FUNCTION = 'du_locked_pending_count';
 

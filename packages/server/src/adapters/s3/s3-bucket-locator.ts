@@ -2,7 +2,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DomainError } from '@direct-upload/core';
-import type { BucketAddress, BucketLocator, PresignMethod } from './sigv4-presigner.js';
+import { SigV4Presigner, type BucketAddress, type BucketLocator, type PresignMethod } from './sigv4-presigner.js';
 
 const PROBE_KEY = 'sigv4-probe';
 
@@ -33,6 +33,14 @@ export function locateThroughClient(client: S3Client): BucketLocator {
       method === 'PUT' ? new PutObjectCommand(input) : method === 'HEAD' ? new HeadObjectCommand(input) : new GetObjectCommand(input);
     return addressFromPresignedUrl(await getSignedUrl(client, command, { expiresIn: 60 }), PROBE_KEY, method);
   };
+}
+
+/**
+ * The URLs getSignedUrl would give for `client`, byte for byte, without its middleware stack. One
+ * per client is enough: the S3 adapters share it (and its caches of addresses and signing keys).
+ */
+export function presignerFor(client: S3Client): SigV4Presigner {
+  return new SigV4Presigner({ credentials: client.config.credentials, locate: locateThroughClient(client) });
 }
 
 /** Splits an SDK-presigned URL for `key` into the bucket's address. */

@@ -9,13 +9,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { DomainError, unavailable } from '@direct-upload/core';
 import type { ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
-import { locateThroughClient } from './s3-bucket-locator.js';
+import { presignerFor } from './s3-bucket-locator.js';
 import { PresignedHead } from './presigned-head.js';
-import { SigV4Presigner } from './sigv4-presigner.js';
+import type { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3StorageOptions {
   client: S3Client;
   bucket: string;
+  /** Shared with the client's other S3 adapters (see presignerFor); one of its own when absent. */
+  presigner?: SigV4Presigner;
 }
 
 const SERVICE = 'object storage';
@@ -31,7 +33,7 @@ export class S3Storage implements Storage {
   constructor(options: S3StorageOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
-    this.presigner = new SigV4Presigner({ credentials: options.client.config.credentials, locate: locateThroughClient(options.client) });
+    this.presigner = options.presigner ?? presignerFor(options.client);
   }
 
   async head(key: string, options: StorageCallOptions = {}): Promise<ObjectInfo | null> {

@@ -3,13 +3,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadTarget } from '@direct-upload/protocol';
 import { DomainError, unavailable } from '@direct-upload/core';
 import type { DirectUploadRequest, DirectUploadSigner } from '@direct-upload/core';
-import { locateThroughClient } from './s3-bucket-locator.js';
-import { SigV4Presigner } from './sigv4-presigner.js';
+import { presignerFor } from './s3-bucket-locator.js';
+import type { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3UploadSignerOptions {
   client: S3Client;
   bucket: string;
   clock?: () => Date;
+  /** Shared with the client's other S3 adapters (see presignerFor); one of its own when absent. */
+  presigner?: SigV4Presigner;
 }
 
 /** SigV4 refuses presigned URLs that live longer than seven days. */
@@ -24,12 +26,8 @@ export class S3UploadSigner implements DirectUploadSigner {
   constructor(options: S3UploadSignerOptions) {
     this.bucket = options.bucket;
     this.clock = options.clock ?? (() => new Date());
-    // The URL getSignedUrl would give for this client, byte for byte, without its middleware stack.
-    this.presigner = new SigV4Presigner({
-      credentials: options.client.config.credentials,
-      locate: locateThroughClient(options.client),
-      clock: this.clock,
-    });
+    // Every presign passes its signing date (from this.clock), so the shared presigner's own clock never counts.
+    this.presigner = options.presigner ?? presignerFor(options.client);
   }
 
   async sign(request: DirectUploadRequest): Promise<UploadTarget> {

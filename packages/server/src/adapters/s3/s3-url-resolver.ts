@@ -2,14 +2,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DomainError, contentDisposition, unavailable } from '@direct-upload/core';
 import type { SignedUrlOptions, UrlResolver } from '@direct-upload/core';
-import { locateThroughClient } from './s3-bucket-locator.js';
-import { SigV4Presigner } from './sigv4-presigner.js';
+import { presignerFor } from './s3-bucket-locator.js';
+import type { SigV4Presigner } from './sigv4-presigner.js';
 
 export interface S3UrlResolverOptions {
   client: S3Client;
   bucket: string;
   /** Base of public object URLs, without a trailing slash (S3_PUBLIC_URL or defaultPublicBaseUrl). */
   publicBaseUrl: string;
+  /** Shared with the client's other S3 adapters (see presignerFor); one of its own when absent. */
+  presigner?: SigV4Presigner;
 }
 
 export interface BucketLocation {
@@ -41,8 +43,7 @@ export class S3UrlResolver implements UrlResolver {
   private readonly publicBaseUrl: string;
 
   constructor(options: S3UrlResolverOptions) {
-    // The URL getSignedUrl would give for this client, byte for byte, without its middleware stack.
-    this.presigner = new SigV4Presigner({ credentials: options.client.config.credentials, locate: locateThroughClient(options.client) });
+    this.presigner = options.presigner ?? presignerFor(options.client);
     this.bucket = options.bucket;
     this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
   }

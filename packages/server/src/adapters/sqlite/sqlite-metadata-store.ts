@@ -6,10 +6,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { unavailable, type UploadRecord } from '@direct-upload/core';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { migrateToLatest } from '../kysely/migrations.js';
-import { fromRow, toRow } from '../kysely/upload-row.js';
+import { toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
 import { TurnBatch, type ItemOutcome } from './turn-batch.js';
-import { UPLOAD_COLUMNS, type Database, type NewUploadRow, type UploadRow } from '../kysely/uploads-table.js';
+import { UPLOAD_COLUMNS, type Database, type NewUploadRow } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock before failing with 503 (default 5000). */
@@ -23,15 +23,14 @@ interface CappedInsert {
 }
 
 /**
- * The create path (a capped insert per request) and the lookup by id run as prepared statements on
- * the connection itself: building them with Kysely on every request cost more than SQLite running
- * them. Capped inserts of one event-loop turn share one transaction (see TurnBatch). Everything
- * else goes through the portable Kysely store.
+ * The create path (a capped insert per request) runs as prepared statements on the connection
+ * itself: building it with Kysely on every request cost more than SQLite running it. Capped inserts
+ * of one event-loop turn share one transaction (see TurnBatch). Everything else goes through the
+ * portable Kysely store.
  */
 export class SqliteMetadataStore extends KyselyMetadataStore {
   private readonly countPending: BetterSqlite3.Statement<[string, number, number], { n: number }>;
   private readonly insert: BetterSqlite3.Statement<[NewUploadRow]>;
-  private readonly selectRow: BetterSqlite3.Statement<[string], UploadRow>;
   private readonly inserts: TurnBatch<CappedInsert, boolean>;
 
   constructor(
@@ -46,7 +45,6 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     this.insert = connection.prepare(
       `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')}) values (${UPLOAD_COLUMNS.map(([c]) => `@${c}`).join(', ')})`,
     );
-    this.selectRow = connection.prepare('select * from uploads where id = ?');
     const insertAll = connection.transaction((items: CappedInsert[]) => items.map((item) => this.insertOne(item)));
     this.inserts = new TurnBatch({
       run: (items) => insertAll(items),
@@ -57,13 +55,6 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
 
   override async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
     return this.run(() => this.inserts.submit({ row: toRow(record), maxPending, now: now.getTime() }));
-  }
-
-  override async getUpload(id: string): Promise<UploadRecord | null> {
-    return this.run(async () => {
-      const row = this.selectRow.get(id);
-      return row ? fromRow(row) : null;
-    });
   }
 
   override async close(): Promise<void> {
