@@ -1,15 +1,17 @@
-// The 2-hop baseline: the client sends the bytes to this server, which streams them on to S3.
+// The 2-hop baseline: the browser posts a multipart form to this server, which streams the file on to S3.
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import Fastify from 'fastify';
+import multipart from '@fastify/multipart';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // The API's own verifier (built), so both servers pay the same for the bearer token.
 import { JwtAuthorizer } from '../packages/server/dist/adapters/jwt/jwt-authorizer.js';
 
 /*
- * Deliberately the cheapest reasonable proxy, so the direct flow is compared with a strong baseline:
- * a raw body (no multipart parsing), the same JWT check as the API, one streamed PutObject with the
- * length from the request (never buffered whole), no database record and no hand-off to processing.
+ * The classic browser upload: an HTML form posts multipart/form-data to the server, which parses it
+ * as a stream and sends the file part on to S3 in one streamed PutObject (never buffered whole). To
+ * keep the baseline strong: the same JWT check as the API, the length taken from a `size` field
+ * sent before the file (so no multipart upload to S3 is needed), no database record, no hand-off to
+ * processing.
  */
 const env = (name: string): string => {
   const value = process.env[name];
@@ -29,24 +31,22 @@ const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 
-const app = Fastify({ logger: false, bodyLimit: maxBytes });
-app.removeAllContentTypeParsers();
-// Hand the body on as the request stream itself.
-app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+const app = Fastify({ logger: false });
+await app.register(multipart, { limits: { files: 1, fields: 1, fileSize: maxBytes } });
 
 app.post('/upload', async (request, reply) => {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const principal = token ? await authorizer.authenticate({ bearerToken: token }) : null;
   if (!principal) return reply.code(401).send({ error: 'unauthorized' });
-  const owner = principal.owner;
-  const length = Number(request.headers['content-length']);
-  const type = request.headers['content-type'] ?? '';
-  if (!Number.isInteger(length) || length <= 0 || length > maxBytes) return reply.code(413).send({ error: 'size' });
-  if (!type.startsWith('image/')) return reply.code(415).send({ error: 'type' });
-  const objectKey = `two-hop/${owner}/${randomUUID()}`;
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: request.body as Readable, ContentLength: length, ContentType: type }),
-  );
+  const file = await request.file();
+  if (!file) return reply.code(400).send({ error: 'no file' });
+  const sizeField = file.fields.size;
+  const declared = sizeField && !Array.isArray(sizeField) && sizeField.type === 'field' ? Number(sizeField.value) : NaN;
+  if (!Number.isInteger(declared) || declared <= 0 || declared > maxBytes) return reply.code(413).send({ error: 'size' });
+  if (!file.mimetype.startsWith('image/')) return reply.code(415).send({ error: 'type' });
+  const objectKey = `two-hop/${principal.owner}/${randomUUID()}`;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: file.file, ContentLength: declared, ContentType: file.mimetype }));
+  if (file.file.truncated) return reply.code(413).send({ error: 'size' });
   return reply.code(201).send({ key: objectKey });
 });
 

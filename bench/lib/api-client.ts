@@ -40,13 +40,12 @@ export async function complete(api: string, token: string, id: string): Promise<
   return response.status;
 }
 
-/** One upload through the 2-hop proxy: the bytes go to the server, which sends them on. */
+/** One upload through the 2-hop proxy, as a browser form sends it: multipart/form-data, the size field first. */
 export async function twoHopUpload(proxy: string, token: string, image: TestImage): Promise<void> {
-  const response = await fetch(`${proxy}/upload`, {
-    method: 'POST',
-    headers: { 'content-type': image.contentType, authorization: `Bearer ${token}` },
-    body: image.bytes,
-  });
+  const form = new FormData();
+  form.append('size', String(image.bytes.length));
+  form.append('file', new Blob([image.bytes], { type: image.contentType }), 'photo.jpg');
+  const response = await fetch(`${proxy}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   await expectStatus(response, [201], '2-hop upload');
 }
 

@@ -88,7 +88,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
         .selectFrom('uploads')
         .selectAll()
         .where('owner', '=', owner)
-        .where('status', '=', 'ready')
+        // A literal, as in the partial index's own predicate (migration 0004), so the planner uses it.
+        .where('status', '=', sql.lit('ready'))
         .where('completed_at', 'is not', null);
       if (after) {
         const t = after.completedAt.getTime();

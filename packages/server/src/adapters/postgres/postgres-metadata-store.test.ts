@@ -8,6 +8,8 @@ import { POSTGRES_URL, serviceAvailable } from '../../../test/services.js';
 import { migratePostgres, openPostgresMetadataStore, type PostgresMetadataStore } from './postgres-metadata-store.js';
 import { MIGRATION_LOCK_KEY, migratePostgresDatabase } from './postgres-migrations.js';
 import { createPgPool } from './pg-pool.js';
+import { postgresMigrations } from './postgres-only-migrations.js';
+import { schemaMigrator } from '../kysely/migrations.js';
 
 const available = await serviceAvailable('PostgreSQL', POSTGRES_URL);
 
@@ -145,7 +147,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const { schema, url } = await freshSchema();
       const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresMetadataStore(url, { poolSize: 2 })));
       try {
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
         const records = stores.map(() => makeRecord({ owner: newOwner() }));
         await Promise.all(stores.map((store, i) => store.insertUpload(records[i]!)));
         expect(await stores[0]!.getUpload(records[4]!.id)).toEqual(records[4]);
@@ -157,8 +159,8 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('run each migration once when migrated from five places at once, and then nothing', async () => {
       const { schema, url } = await freshSchema();
       const ran = await Promise.all(Array.from({ length: 5 }, () => migratePostgres(url)));
-      expect(ran.flat()).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
-      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+      expect(ran.flat()).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
+      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
       expect(await migratePostgres(url)).toEqual([]);
     });
 
@@ -184,7 +186,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
         await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
         const store = await opening;
         await store.close();
-        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+        expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
       } finally {
         await holder.end();
       }
@@ -196,7 +198,7 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
       const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgPool(url, { poolSize: 1 }) }) });
       try {
         const before = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
-        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+        expect(await migratePostgresDatabase(db)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
         const after = await sql<{ statement: string; lock: string }>`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(db);
         expect(after.rows).toEqual(before.rows);
         expect(after.rows[0]?.statement).not.toBe('0');
@@ -208,9 +210,45 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
     it('keep their bookkeeping in the schema they migrate, not in whichever schema has it first', async () => {
       const one = await freshSchema();
       const other = await freshSchema();
-      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
-      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
-      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count']);
+      expect(await migratePostgres(one.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
+      expect(await migratePostgres(other.url)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
+      expect(await migrationsIn(other.schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
+    });
+
+    it('keep every record, its listing and its quota through migration 0004, down and up again', async () => {
+      const { schema, url } = await freshSchema();
+      const owner = newOwner();
+      const far = at('2099-01-01T00:00:00.000Z');
+      const store = await openPostgresMetadataStore(url);
+      const ready = [1, 2, 3].map((second) =>
+        makeRecord({ owner, status: 'ready', storageKey: `public/${second}`, width: 4, height: 3, completedAt: at(`2026-01-01T00:00:0${second}.000Z`) }),
+      );
+      const unfinished = [makeRecord({ owner, expiresAt: far }), makeRecord({ owner, status: 'processing', expiresAt: far })];
+      try {
+        for (const record of [...ready, ...unfinished]) await store.insertUpload(record);
+      } finally {
+        await store.close();
+      }
+      // Back to the indexes as 0002 left them, with the rows in place: a database made before 0004.
+      const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgPool(url, { poolSize: 1 }) }) });
+      try {
+        const { error, results } = await schemaMigrator(db, { migrationTableSchema: schema, dialectMigrations: postgresMigrations }).migrateDown();
+        expect(error).toBeUndefined();
+        expect(results?.map((r) => [r.migrationName, r.status])).toEqual([['0004_partial_indexes', 'Success']]);
+      } finally {
+        await db.destroy();
+      }
+      const upgraded = await openPostgresMetadataStore(url);
+      try {
+        for (const record of [...ready, ...unfinished]) expect(await upgraded.getUpload(record.id)).toEqual(record);
+        expect((await upgraded.listReady(owner, { limit: 10 })).map((r) => r.id)).toEqual(ready.map((r) => r.id).reverse());
+        const now = at('2026-06-01T00:00:00.000Z');
+        expect(await upgraded.insertUploadWithinCap(makeRecord({ owner, expiresAt: far }), 3, now)).toBe(true);
+        expect(await upgraded.insertUploadWithinCap(makeRecord({ owner, expiresAt: far }), 3, now)).toBe(false);
+      } finally {
+        await upgraded.close();
+      }
+      expect(await migrationsIn(schema)).toEqual(['0001_create_uploads', '0002_processing', '0003_postgres_locked_pending_count', '0004_partial_indexes']);
     });
 
     it('create bigint columns for sizes and times, and the descending listing index', async () => {
@@ -253,8 +291,9 @@ describe.skipIf(!available)('PostgresMetadataStore', () => {
         `select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = 'uploads' order by indexname`,
         [schema],
       );
-      expect(indexes.map((i) => i.indexname)).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_pkey', 'uploads_status_expiry', 'uploads_status_lease']);
-      expect(indexes[0]!.indexdef).toContain('(owner, status, completed_at DESC, id DESC)');
+      expect(indexes.map((i) => i.indexname)).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_pkey', 'uploads_status_expiry']);
+      expect(indexes[0]!.indexdef).toContain("(owner, completed_at DESC, id DESC) WHERE (status = 'ready'::text)");
+      expect(indexes[1]!.indexdef).toContain("(owner, expires_at) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]))");
     });
 
     it('leave the schema alone when told not to migrate', async () => {

@@ -9,6 +9,7 @@ import type { DirectUploadRequest } from '@direct-upload/core';
 import { createS3Client } from './s3-client.js';
 import { S3Storage } from './s3-storage.js';
 import { S3UploadSigner } from './s3-upload-signer.js';
+import type { SigV4Presigner } from './sigv4-presigner.js';
 import { BROWSER_CORS_XML, startS3rver } from './s3rver-fixture.js';
 
 describeDirectUploadContract('S3UploadSigner on s3rver', async () => {
@@ -114,6 +115,30 @@ describe('S3UploadSigner URL', () => {
     const client = new S3Client({ region, credentials, requestChecksumCalculation: 'WHEN_SUPPORTED' });
     const signer = new S3UploadSigner({ client, bucket, clock: () => now });
     await expect(signer.sign(request())).rejects.toMatchObject({ code: 'internal_error' });
+  });
+
+  it('refuses a URL that signs other headers or carries a checksum parameter, whoever presigned it', async () => {
+    const client = createS3Client({ region, credentials, forcePathStyle: false });
+    const signed = 'X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost';
+    const withUrl = (url: string) =>
+      new S3UploadSigner({ client, bucket, clock: () => now, presigner: { presign: async () => url } as unknown as SigV4Presigner });
+    const base = `https://${bucket}.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256`;
+    const unchecked = request();
+    const checked = request({ checksumSha256: checksum });
+    await expect(withUrl(`${base}&${signed}&X-Amz-Signature=ab`).sign(unchecked)).resolves.toMatchObject({ method: 'PUT' });
+    await expect(withUrl(`${base}&${signed}%3Bx-amz-checksum-sha256&X-Amz-Signature=ab`).sign(checked)).resolves.toMatchObject({ method: 'PUT' });
+    for (const url of [
+      `${base}&X-Amz-SignedHeaders=host&X-Amz-Signature=ab`,
+      `${base}&X-Amz-Signature=ab`,
+      `${base}&${signed}&x-amz-checksum-crc32=AAAAAA%3D%3D&X-Amz-Signature=ab`,
+      `${base}&${signed}&X-Amz-Checksum-Crc32=AAAAAA%3D%3D`,
+      `${base}&${signed}&x%2Damz%2Dchecksum%2Dcrc32=AAAAAA%3D%3D`,
+    ]) {
+      await expect(withUrl(url).sign(unchecked), url).rejects.toMatchObject({ code: 'internal_error' });
+    }
+    // Signed for a checksum the request does not have, or without one it has: both refused.
+    await expect(withUrl(`${base}&${signed}%3Bx-amz-checksum-sha256`).sign(unchecked)).rejects.toMatchObject({ code: 'internal_error' });
+    await expect(withUrl(`${base}&${signed}`).sign(checked)).rejects.toMatchObject({ code: 'internal_error' });
   });
 });
 

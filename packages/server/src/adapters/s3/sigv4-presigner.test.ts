@@ -157,6 +157,49 @@ describe('SigV4Presigner PUT equals getSignedUrl byte for byte', () => {
     }
   });
 
+  it('folds header values with tabs, line breaks and runs of blanks as the SDK does, and leaves plain ones', async () => {
+    const target = targets[0]!;
+    const client = clientFor(target, staticKeys);
+    const presigner = presignerFor(client);
+    // One value for each way a value can need folding, and values that need none.
+    const values = ['a\tb', 'a\r\nb', 'a\rb', 'a\nb', 'a  b', ' a', 'a ', '\ta\t', 'a \t\r\n b', '  ', 'a b', 'a\u00a0\u000bb'];
+    for (const contentType of values) {
+      const ours = await presigner.presign({ method: 'PUT', bucket: target.bucket, key: 'k', expiresIn: 60, signedHeaders: signedHeadersOf({ contentType }), signingDate });
+      expect(ours).toBe(await sdkPut(client, target.bucket, 'k', { contentType }, 60, signingDate));
+    }
+  });
+
+  it('signs header names given in another order, case or number than the last request like a fresh presigner', async () => {
+    const target = targets[0]!;
+    const client = clientFor(target, staticKeys);
+    const shared = presignerFor(client);
+    const checksum = headerSets[1]!.checksum!;
+    const sequence: Array<Record<string, string>> = [
+      { 'content-type': 'a/b', 'content-length': '1' },
+      { 'content-type': 'c/d', 'content-length': '2' },
+      { 'content-length': '3', 'content-type': 'e/f' },
+      { 'Content-Type': 'g/h', 'content-length': '4' },
+      { 'Content-Type': 'i/j' },
+      { 'Content-Type': 'k/l', 'content-length': '5', 'x-amz-checksum-sha256': checksum },
+      {},
+      { 'content-type': 'a/b', 'content-length': '1' },
+    ];
+    for (const signedHeaders of sequence) {
+      const request = { method: 'PUT', bucket: target.bucket, key: 'k', expiresIn: 60, signedHeaders, signingDate } as const;
+      expect(await shared.presign(request)).toBe(await presignerFor(client).presign(request));
+    }
+  });
+
+  it('escapes keys on either side of the all-unreserved shortcut as the SDK does', async () => {
+    const target = targets[4]!;
+    const client = clientFor(target, staticKeys);
+    const presigner = presignerFor(client);
+    for (const key of ['/', 'a', '~/._-/', 'AZaz09-_.~/x', 'a/b c', 'a/b+c', 'a/b%c', "a/b'c", 'a/b\u00e9', 'a/b#c', 'a\\b']) {
+      const ours = await presigner.presign({ method: 'PUT', bucket: target.bucket, key, expiresIn: 60, signedHeaders: signedHeadersOf({}), signingDate });
+      expect(ours).toBe(await sdkPut(client, target.bucket, key, {}, 60, signingDate));
+    }
+  });
+
   it('signs a session token into the query and nothing of it without one', async () => {
     const target = targets[0]!;
     const withToken = await presignerFor(clientFor(target, temporaryKeys)).presign({ method: 'PUT', bucket: target.bucket, key: 'k', expiresIn: 60, signingDate });
@@ -231,6 +274,31 @@ describe('SigV4Presigner clock and credentials', () => {
     const ours = await presignerFor(client).presign({ method: 'GET', bucket: target.bucket, key: 'a/b', expiresIn: 60, query: { 'response-content-type': 'image/gif' } });
     expect(ours).toBe(await sdkGet(client, target.bucket, 'a/b', { type: 'image/gif' }, 60));
     expect(new URL(ours).searchParams.get('X-Amz-Date')).toBe('20290714T123456Z');
+  });
+
+  it('dates each URL by its own second, though the formatted date is kept for a second', async () => {
+    // Either side of a second, of midnight, backwards in time, and of the epoch (negative times round down).
+    const instants = [
+      '2030-01-02T23:59:58.999Z',
+      '2030-01-02T23:59:59.000Z',
+      '2030-01-02T23:59:59.999Z',
+      '2030-01-03T00:00:00.000Z',
+      '2030-01-03T00:00:00.001Z',
+      '2030-01-02T23:59:59.500Z',
+      '1969-12-31T23:59:59.001Z',
+      '1969-12-31T23:59:59.999Z',
+      '1970-01-01T00:00:00.000Z',
+    ];
+    const target = targets[0]!;
+    const client = clientFor(target, staticKeys);
+    let now = new Date(instants[0]!);
+    const presigner = presignerFor(client, { clock: () => now });
+    for (const instant of instants) {
+      now = new Date(instant);
+      const ours = await presigner.presign({ method: 'PUT', bucket: target.bucket, key: 'k', expiresIn: 60, signedHeaders: signedHeadersOf(headerSets[0]!) });
+      expect(ours).toBe(await sdkPut(client, target.bucket, 'k', headerSets[0]!, 60, now));
+      expect(new URL(ours).searchParams.get('X-Amz-Date')).toBe(`${instant.replace(/[-:]/g, '').slice(0, 15)}Z`);
+    }
   });
 
   it('signs across midnight with the key of each day', async () => {
@@ -310,6 +378,48 @@ describe('SigV4Presigner bucket addresses', () => {
     expect(asked).toEqual(['PUT b', 'GET b', 'GET other']);
   });
 
+  it('signs alternating scopes, dates and secrets with the key of each', async () => {
+    const addresses: Record<string, BucketAddress> = {
+      paris: address,
+      virginia: { ...address, origin: 'https://v.s3.us-east-1.amazonaws.com', host: 'v.s3.us-east-1.amazonaws.com', region: 'us-east-1' },
+    };
+    const locate: BucketLocator = async (bucket) => addresses[bucket]!;
+    const rotated = { ...staticKeys, secretAccessKey: 'rotated/secret+key=example0123456789abcd' };
+    const steps = [
+      ['paris', staticKeys, dates[0]!],
+      ['virginia', staticKeys, dates[0]!],
+      ['paris', staticKeys, dates[0]!],
+      ['paris', rotated, dates[0]!],
+      ['paris', temporaryKeys, dates[0]!],
+      ['paris', staticKeys, dates[1]!],
+      ['virginia', staticKeys, dates[1]!],
+      ['paris', staticKeys, dates[0]!],
+    ] as const;
+    let current: AwsCredentialIdentity = staticKeys;
+    const shared = new SigV4Presigner({ credentials: async () => current, locate });
+    for (const [bucket, credentials, date] of steps) {
+      current = credentials;
+      const request = { method: 'GET', bucket, key: 'k', expiresIn: 60, signingDate: date } as const;
+      const fresh = new SigV4Presigner({ credentials: async () => credentials, locate });
+      expect(await shared.presign(request)).toBe(await fresh.presign(request));
+    }
+  });
+
+  it('orders parameters that sort before the X-Amz-* block, after it, or (escaped) on the other side of it', async () => {
+    const presigner = new SigV4Presigner({
+      credentials: async () => ({ ...staticKeys, sessionToken: 'tok+/=' }),
+      locate: async () => ({ ...address, operationQuery: { 'x-id': 'GetObject' } }),
+    });
+    // Signed before the signer's parameters: X-Amz%2F; in the URL after them: X-Amz/. Recorded from the sorting signer.
+    const query = { A: '1', 'X-Am': '2', 'X-Amz/': '3', 'X-Amz': '4', y: '5', 'X-Bmz': '6', '~': '7', Ä: '8', '%': '9' };
+    expect(await presigner.presign({ method: 'GET', bucket: 'b', key: 'k', expiresIn: 60, query, signingDate })).toBe(
+      'https://b.s3.eu-west-3.amazonaws.com/k?%25=9&A=1&X-Am=2&X-Amz=4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD' +
+        '&X-Amz-Credential=AKIDEXAMPLE%2F20300102%2Feu-west-3%2Fs3%2Faws4_request&X-Amz-Date=20300102T030405Z&X-Amz-Expires=60' +
+        '&X-Amz-Security-Token=tok%2B%2F%3D&X-Amz-Signature=100f408cae52685f5becbea151e3059505244588e003582d52bb407736f0eea0' +
+        '&X-Amz-SignedHeaders=host&X-Amz%2F=3&X-Bmz=6&x-id=GetObject&y=5&~=7&%C3%84=8',
+    );
+  });
+
   it('asks again after a failed lookup', async () => {
     let attempts = 0;
     const presigner = new SigV4Presigner({
@@ -338,13 +448,21 @@ describe('SigV4Presigner refuses what it cannot sign as asked', () => {
     await expect(presigner.presign({ ...base, expiresIn: 604_800 })).resolves.toContain('X-Amz-Expires=604800');
   });
 
+  it('refuses an invalid signing date every time, and signs the next valid one', async () => {
+    for (const attempt of [1, 2]) {
+      await expect(presigner.presign({ ...base, signingDate: new Date(Number.NaN) }), `attempt ${attempt}`).rejects.toThrow(RangeError);
+    }
+    await expect(presigner.presign(base)).resolves.toContain('X-Amz-Date=20300102T030405Z');
+  });
+
   it('refuses an empty key', async () => {
     await expect(presigner.presign({ ...base, key: '' })).rejects.toThrow(RangeError);
   });
 
   it('refuses headers that belong to the signature or appear twice', async () => {
     const refused: Array<Record<string, string>> = [{ Host: 'evil.example.com' }, { 'x-amz-content-sha256': 'abc' }, { 'Content-Type': 'a/b', 'content-type': 'c/d' }];
-    for (const signedHeaders of refused) {
+    // Twice each: refused names must not be kept as the names to sign next time.
+    for (const signedHeaders of [...refused, ...refused]) {
       await expect(presigner.presign({ ...base, signedHeaders })).rejects.toThrow(RangeError);
     }
   });

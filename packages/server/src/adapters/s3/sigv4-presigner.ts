@@ -1,4 +1,5 @@
 // SigV4 query-string presigning on node:crypto: the URLs of the SDK's getSignedUrl at a fraction of its cost.
+import * as crypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity } from './s3-client.js';
 
@@ -53,10 +54,55 @@ const MAX_EXPIRES_IN = 604_800;
 const SIGNING_KEY_CACHE_SIZE = 4;
 /** Names whose meaning belongs to the signature itself. */
 const RESERVED_HEADERS = new Set(['host', 'authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
+/** Node 20.12+: a one-shot digest costs about half of createHash's object and stream. */
+const oneShotHash = (crypto as Partial<typeof crypto>).hash;
 
 interface CachedSigningKey {
+  shortDate: string;
+  region: string;
+  service: string;
+  accessKeyId: string;
   secret: string;
-  key: Buffer;
+  sign: (stringToSign: string) => string;
+}
+
+/** [raw name, encoded name, encoded value]: the canonical query sorts by encoded name, the URL by raw name. */
+type Param = [string, string, string];
+
+/**
+ * The parameters that are not the signer's, as `a=1&` before and `&b=2` after its X-Amz-* block.
+ * None of them starts with X-Amz-, so each sorts wholly before or after that block.
+ */
+interface QueryLayout {
+  canonicalBefore: string;
+  canonicalAfter: string;
+  urlBefore: string;
+  urlAfter: string;
+}
+
+/** What every URL of one address shares, escaped once. */
+interface Route {
+  /** `/<region>/<service>/aws4_request`, escaped: the end of X-Amz-Credential. */
+  escapedScopeTail: string;
+  operationParams: Param[];
+  /** The layout of a request that brings no query of its own. */
+  operationLayout: QueryLayout;
+}
+
+interface CanonicalHeaders {
+  lines: string;
+  names: string;
+  escapedNames: string;
+}
+
+/** What a set of header names decides, kept to sign the next request that gives the same names. */
+interface HeaderNames {
+  /** As the request gives them, in its order. */
+  given: string[];
+  /** Canonical order: each name lower-cased, with the index of its value in `given` (-1 for host). */
+  sorted: Array<[name: string, index: number]>;
+  names: string;
+  escapedNames: string;
 }
 
 export class SigV4Presigner {
@@ -66,7 +112,18 @@ export class SigV4Presigner {
   private readonly addresses = new Map<string, Promise<BucketAddress>>();
   /** Resolved addresses, read synchronously on the hot path. */
   private readonly resolved = new Map<string, BucketAddress>();
+  /** Built at the first presign rather than at resolution, so an address that cannot be escaped fails where it always did. */
+  private readonly routes = new WeakMap<BucketAddress, Route>();
   private readonly signingKeys = new Map<string, CachedSigningKey>();
+  private lastSigningKey: CachedSigningKey | undefined;
+  /** Requests mostly sign the same header names as the one before (content-type, content-length, a checksum). */
+  private lastHeaderNames: HeaderNames = { given: [], sorted: [['host', -1]], names: 'host', escapedNames: 'host' };
+  /** Most URLs of a second share its X-Amz-Date. */
+  private amzDateSecond = Number.NaN;
+  private amzDate = '';
+  /** A session token lives for hours and is long: escaped again only when it changes. */
+  private sessionToken = '';
+  private escapedSessionToken = '';
 
   constructor(options: SigV4PresignerOptions) {
     this.credentials = options.credentials;
@@ -88,51 +145,26 @@ export class SigV4Presigner {
       throw new TypeError('the credentials provider returned no access key id and secret');
     }
 
-    const amzDate = formatAmzDate(request.signingDate ?? this.clock());
+    const amzDate = this.amzDateOf(request.signingDate ?? this.clock());
     const shortDate = amzDate.slice(0, 8);
-    const scope = `${shortDate}/${address.region}/${address.service}/aws4_request`;
-
-    const headers = canonicalHeaders(address.host, request.signedHeaders);
-    const signedHeaderNames = headers.map(([name]) => name).join(';');
-
-    // [raw name, encoded name, encoded value]: the canonical query sorts by encoded name, the URL by raw name.
-    const params: Array<[string, string, string]> = [];
-    const add = (name: string, value: string) => params.push([name, uriEscape(name), uriEscape(value)]);
-    add('X-Amz-Algorithm', ALGORITHM);
-    add('X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD');
-    add('X-Amz-Credential', `${credentials.accessKeyId}/${scope}`);
-    add('X-Amz-Date', amzDate);
-    add('X-Amz-Expires', String(expiresIn));
-    if (credentials.sessionToken) add('X-Amz-Security-Token', credentials.sessionToken);
-    add('X-Amz-SignedHeaders', signedHeaderNames);
-    for (const name in address.operationQuery) add(name, address.operationQuery[name]!);
-    if (request.query) {
-      for (const name in request.query) {
-        const lower = name.toLowerCase();
-        if (lower.startsWith('x-amz-') || Object.hasOwn(address.operationQuery, name)) {
-          throw new RangeError(`the query parameter ${name} is the signer's own`);
-        }
-        add(name, request.query[name]!);
-      }
-    }
-
-    params.sort((a, b) => compare(a[1], b[1]));
-    let canonicalQuery = '';
-    for (const [, name, value] of params) canonicalQuery += `${canonicalQuery ? '&' : ''}${name}=${value}`;
-    let canonicalHeaderLines = '';
-    for (const [name, value] of headers) canonicalHeaderLines += `${name}:${value}\n`;
+    const headers = this.canonicalHeaders(address.host, request.signedHeaders);
+    const route = this.routes.get(address) ?? this.routeOf(address);
+    const token = credentials.sessionToken ? `&X-Amz-Security-Token=${this.escapeSessionToken(credentials.sessionToken)}` : '';
+    // The signer's parameters in the order both sorts give them; X-Amz-Signature joins before X-Amz-SignedHeaders.
+    const signerParams =
+      `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
+      `&X-Amz-Credential=${uriEscape(credentials.accessKeyId)}%2F${uriEscape(shortDate)}${route.escapedScopeTail}` +
+      `&X-Amz-Date=${uriEscape(amzDate)}&X-Amz-Expires=${expiresIn}${token}`;
+    const signedHeadersParam = `X-Amz-SignedHeaders=${headers.escapedNames}`;
+    const layout = request.query ? queryLayout([...route.operationParams, ...requestParams(request.query, address)]) : route.operationLayout;
     const path = `${address.pathPrefix}/${encodeKey(key)}`;
 
-    const canonicalRequest = `${method}\n${path}\n${canonicalQuery}\n${canonicalHeaderLines}\n${signedHeaderNames}\nUNSIGNED-PAYLOAD`;
-    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
-    const signingKey = this.signingKey(credentials, shortDate, address.region, address.service);
-    const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-
-    params.push(['X-Amz-Signature', 'X-Amz-Signature', signature]);
-    params.sort((a, b) => compare(a[0], b[0]));
-    let query = '';
-    for (const [, name, value] of params) query += `${query ? '&' : ''}${name}=${value}`;
-    return `${address.origin}${path}?${query}`;
+    const canonicalQuery = `${layout.canonicalBefore}${signerParams}&${signedHeadersParam}${layout.canonicalAfter}`;
+    const canonicalRequest = `${method}\n${path}\n${canonicalQuery}\n${headers.lines}\n${headers.names}\nUNSIGNED-PAYLOAD`;
+    const scope = `${shortDate}/${address.region}/${address.service}/aws4_request`;
+    const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const signature = this.signerFor(credentials, shortDate, address.region, address.service)(stringToSign);
+    return `${address.origin}${path}?${layout.urlBefore}${signerParams}&X-Amz-Signature=${signature}&${signedHeadersParam}${layout.urlAfter}`;
   }
 
   private async addressOf(addressKey: string, bucket: string, method: PresignMethod): Promise<BucketAddress> {
@@ -153,38 +185,142 @@ export class SigV4Presigner {
     return pending;
   }
 
-  /** The derived key changes only with the day, so it is derived once per day (and per secret). */
-  private signingKey(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): Buffer {
-    const cacheKey = `${shortDate}\n${region}\n${service}\n${credentials.accessKeyId}`;
-    const cached = this.signingKeys.get(cacheKey);
-    // A rotated secret under the same key id must not reuse the old derivation.
-    if (cached && cached.secret === credentials.secretAccessKey) return cached.key;
+  private routeOf(address: BucketAddress): Route {
+    const operationParams = Object.keys(address.operationQuery).map((name) => param(name, address.operationQuery[name]!));
+    const route = {
+      escapedScopeTail: uriEscape(`/${address.region}/${address.service}/aws4_request`),
+      operationParams,
+      operationLayout: queryLayout(operationParams),
+    };
+    this.routes.set(address, route);
+    return route;
+  }
 
-    const dateKey = hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
-    const key = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
-    this.signingKeys.delete(cacheKey);
-    while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
-      this.signingKeys.delete(this.signingKeys.keys().next().value!);
+  /** Lower-cased names sorted, values folded the way the SDK folds them (line breaks and runs of blanks to one space). */
+  private canonicalHeaders(host: string, signed: Readonly<Record<string, string>> = {}): CanonicalHeaders {
+    const { given, sorted, names, escapedNames } = this.lastHeaderNames;
+    if (!givesNames(signed, given)) return this.newCanonicalHeaders(host, signed);
+    let lines = '';
+    for (const [name, index] of sorted) lines += `${name}:${index < 0 ? host : foldValue(signed[given[index]!]!)}\n`;
+    return { lines, names, escapedNames };
+  }
+
+  /** Names unlike the last request's: checked with their values in the order given, sorted, escaped, kept for the next. */
+  private newCanonicalHeaders(host: string, signed: Readonly<Record<string, string>>): CanonicalHeaders {
+    const given: string[] = [];
+    const headers: Array<[name: string, value: string, index: number]> = [['host', host, -1]];
+    for (const name in signed) {
+      const lower = name.toLowerCase();
+      if (RESERVED_HEADERS.has(lower) || headers.some(([seen]) => seen === lower)) {
+        throw new RangeError(`the header ${name} cannot be signed as given`);
+      }
+      headers.push([lower, foldValue(signed[name]!), given.length]);
+      given.push(name);
     }
-    this.signingKeys.set(cacheKey, { secret: credentials.secretAccessKey, key });
-    return key;
+    headers.sort((a, b) => compare(a[0], b[0]));
+    let lines = '';
+    for (const [name, value] of headers) lines += `${name}:${value}\n`;
+    const names = headers.map(([name]) => name).join(';');
+    const escapedNames = headers.map(([name]) => uriEscape(name)).join('%3B');
+    this.lastHeaderNames = { given, sorted: headers.map(([name, , index]) => [name, index]), names, escapedNames };
+    return { lines, names, escapedNames };
+  }
+
+  /** toISOString and its slices cost more than the rest of the query; the result only changes with the second. */
+  private amzDateOf(date: Date): string {
+    const second = Math.floor(date.getTime() / 1000);
+    if (second !== this.amzDateSecond) {
+      this.amzDate = formatAmzDate(date);
+      this.amzDateSecond = second;
+    }
+    return this.amzDate;
+  }
+
+  /** Compared by value on every call, so a refreshed token is signed as soon as the provider returns it. */
+  private escapeSessionToken(token: string): string {
+    if (token !== this.sessionToken) {
+      this.escapedSessionToken = uriEscape(token);
+      this.sessionToken = token;
+    }
+    return this.escapedSessionToken;
+  }
+
+  /** The derived key changes only with the day, so it is derived once per day (and per secret). */
+  private signerFor(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): (stringToSign: string) => string {
+    const { accessKeyId, secretAccessKey: secret } = credentials;
+    const last = this.lastSigningKey;
+    // Most URLs sign in the last one's scope: compared field by field, without building the cache key.
+    if (last?.shortDate === shortDate && last.region === region && last.service === service && last.accessKeyId === accessKeyId && last.secret === secret) {
+      return last.sign;
+    }
+    const cacheKey = `${shortDate}\n${region}\n${service}\n${accessKeyId}`;
+    let cached = this.signingKeys.get(cacheKey);
+    // A rotated secret under the same key id must not reuse the old derivation.
+    if (cached?.secret !== secret) {
+      const dateKey = hmac(`AWS4${secret}`, shortDate);
+      const signingKey = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
+      cached = { shortDate, region, service, accessKeyId, secret, sign: hexSigner(signingKey) };
+      this.signingKeys.delete(cacheKey);
+      while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
+        this.signingKeys.delete(this.signingKeys.keys().next().value!);
+      }
+      this.signingKeys.set(cacheKey, cached);
+    }
+    this.lastSigningKey = cached;
+    return cached.sign;
   }
 }
 
-/** Lower-cased names sorted, values folded the way the SDK folds them (line breaks and runs of blanks to one space). */
-function canonicalHeaders(host: string, signed: Readonly<Record<string, string>> = {}): Array<[string, string]> {
-  const headers: Array<[string, string]> = [['host', host]];
-  const seen = new Set<string>(['host']);
+/** The same names in the same order as `given`. */
+function givesNames(signed: Readonly<Record<string, string>>, given: string[]): boolean {
+  let count = 0;
   for (const name in signed) {
-    const lower = name.toLowerCase();
-    if (RESERVED_HEADERS.has(lower) || seen.has(lower)) {
-      throw new RangeError(`the header ${name} cannot be signed as given`);
-    }
-    seen.add(lower);
-    const value = signed[name]!.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
-    headers.push([lower, value]);
+    if (name !== given[count]) return false;
+    count += 1;
   }
-  return headers.sort((a, b) => compare(a[0], b[0]));
+  return count === given.length;
+}
+
+const NEEDS_FOLDING = /[\t\n\r]|  |^ | $/;
+
+function foldValue(value: string): string {
+  // search, unlike RegExp.test, refuses a value that is not a string, as the replaces always did.
+  if (value.search(NEEDS_FOLDING) < 0) return value;
+  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+}
+
+/** The request's own parameters, checked and escaped in the order given. */
+function requestParams(query: Readonly<Record<string, string>>, address: BucketAddress): Param[] {
+  const params: Param[] = [];
+  for (const name in query) {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('x-amz-') || Object.hasOwn(address.operationQuery, name)) {
+      throw new RangeError(`the query parameter ${name} is the signer's own`);
+    }
+    params.push(param(name, query[name]!));
+  }
+  return params;
+}
+
+function param(name: string, value: string): Param {
+  return [name, uriEscape(name), uriEscape(value)];
+}
+
+function queryLayout(params: Param[]): QueryLayout {
+  const [canonicalBefore, canonicalAfter] = around(params, 1);
+  const [urlBefore, urlAfter] = around(params, 0);
+  return { canonicalBefore, canonicalAfter, urlBefore, urlAfter };
+}
+
+/** `name=value` pairs sorted by the raw (0) or encoded (1) name, split around the X-Amz-* block. */
+function around(params: Param[], sortBy: 0 | 1): [before: string, after: string] {
+  let before = '';
+  let after = '';
+  for (const [raw, name, value] of [...params].sort((a, b) => compare(a[sortBy], b[sortBy]))) {
+    if ((sortBy === 0 ? raw : name) < 'X-Amz-') before += `${name}=${value}&`;
+    else after += `&${name}=${value}`;
+  }
+  return [before, after];
 }
 
 /** YYYYMMDD'T'HHMMSS'Z', whole seconds. */
@@ -201,9 +337,22 @@ export function uriEscape(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Anything but unreserved characters and '/' in a key needs escaping segment by segment. */
+const RESERVED_IN_KEY = /[^A-Za-z0-9_.~/-]/;
+
 /** S3 object keys in the path: each segment escaped, the slashes (even leading, doubled or trailing) kept. */
 function encodeKey(key: string): string {
+  if (key.search(RESERVED_IN_KEY) < 0) return key;
   return key.split('/').map(uriEscape).join('/');
+}
+
+function sha256Hex(data: string): string {
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data, 'utf8').digest('hex');
+}
+
+/** Signs with the day's derived key; node:crypto's HMAC, never a hand-made one. */
+function hexSigner(key: Buffer): (data: string) => string {
+  return (data) => createHmac('sha256', key).update(data, 'utf8').digest('hex');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {

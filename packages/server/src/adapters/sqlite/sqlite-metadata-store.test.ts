@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { MemoryMetadataStore } from '@direct-upload/core';
 import { describeMetadataStoreContract, makeRecord } from '@direct-upload/core/testing';
-import { migrateToLatest } from '../kysely/migrations.js';
+import { migrateToLatest, schemaMigrator } from '../kysely/migrations.js';
 import { openSqliteMetadataStore } from './sqlite-metadata-store.js';
 import type { Database } from '../kysely/uploads-table.js';
 
@@ -53,6 +53,39 @@ describe('SqliteMetadataStore on a file', () => {
     }
   });
 
+  it('keeps every record, its listing and its quota through migration 0004, down and up again', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file);
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+    const ready = [1, 2, 3].map((second) => makeRecord({ status: 'ready', storageKey: `public/${second}`, width: 4, height: 3, completedAt: at(second) }));
+    const pending = makeRecord({ expiresAt: new Date('2099-01-01T00:00:00.000Z') });
+    const processing = makeRecord({ status: 'processing', expiresAt: new Date('2099-01-01T00:00:00.000Z') });
+    for (const record of [...ready, pending, processing]) await store.insertUpload(record);
+    await store.close();
+
+    // Back to the indexes as 0002 left them, with the rows in place: the state of a database made before 0004.
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
+    try {
+      const { error, results } = await schemaMigrator(db).migrateDown();
+      expect(error).toBeUndefined();
+      expect(results?.map((r) => [r.migrationName, r.status])).toEqual([['0004_partial_indexes', 'Success']]);
+    } finally {
+      await db.destroy();
+    }
+
+    const upgraded = await openSqliteMetadataStore(file);
+    try {
+      for (const record of [...ready, pending, processing]) expect(await upgraded.getUpload(record.id)).toEqual(record);
+      expect((await upgraded.listReady('owner-1', { limit: 10 })).map((r) => r.id)).toEqual(ready.map((r) => r.id).reverse());
+      // Two unfinished uploads count against a cap of three: one more fits, the next does not.
+      const now = new Date('2026-06-01T00:00:00.000Z');
+      expect(await upgraded.insertUploadWithinCap(makeRecord({ expiresAt: new Date('2099-01-01T00:00:00.000Z') }), 3, now)).toBe(true);
+      expect(await upgraded.insertUploadWithinCap(makeRecord({ expiresAt: new Date('2099-01-01T00:00:00.000Z') }), 3, now)).toBe(false);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it('runs its migrations once: again at open, or again by hand, they change nothing', async () => {
     const file = join(await tempDir(), 'metadata.db');
     const store = await openSqliteMetadataStore(file);
@@ -79,21 +112,53 @@ describe('SqliteMetadataStore on a file', () => {
     const connection = new BetterSqlite3(':memory:');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
     try {
-      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads', '0002_processing']);
+      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads', '0002_processing', '0004_partial_indexes']);
       const indexes = connection
         .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'uploads' and sql is not null order by name")
         .all()
         .map((row) => (row as { name: string }).name);
-      expect(indexes).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_status_expiry', 'uploads_status_lease']);
-      const plan = connection
-        .prepare(
-          "explain query plan select * from uploads where owner = 'o' and status = 'ready' and completed_at is not null order by completed_at desc, id desc limit 10",
-        )
-        .all()
-        .map((row) => (row as { detail: string }).detail)
-        .join('\n');
-      expect(plan).toContain('uploads_owner_listing');
-      expect(plan).not.toContain('TEMP B-TREE');
+      expect(indexes).toEqual(['uploads_owner_listing', 'uploads_owner_pending', 'uploads_status_expiry']);
+      const plan = (query: string, ...parameters: unknown[]) =>
+        connection
+          .prepare(`explain query plan ${query}`)
+          .all(...parameters)
+          .map((row) => (row as { detail: string }).detail)
+          .join('\n');
+      const listing = plan(
+        "select * from uploads where owner = 'o' and status = 'ready' and completed_at is not null order by completed_at desc, id desc limit 10",
+      );
+      expect(listing).toContain('uploads_owner_listing');
+      expect(listing).not.toContain('TEMP B-TREE');
+      // The quota count, exactly as the store prepares it.
+      expect(
+        plan("select count(*) as n from (select 1 from uploads where owner = ? and status in ('pending', 'processing') and expires_at > ? limit ?)", 'o', 1, 10),
+      ).toContain('uploads_owner_pending');
+      expect(plan("select * from uploads where status = ? and (lease_until is null or lease_until < 5) order by lease_until limit 10", 'processing')).toContain(
+        'uploads_status_expiry (status=?)',
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('adds a pending upload to the quota index only, and a ready one to the listing index only', async () => {
+    const connection = new BetterSqlite3(':memory:');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+    try {
+      await migrateToLatest(db);
+      const WHERE: Record<string, string> = {
+        uploads_owner_listing: "status = 'ready' and owner is not null",
+        uploads_owner_pending: "status in ('pending', 'processing') and owner is not null",
+      };
+      // INDEXED BY fails the statement unless that index can answer it: the count is of its entries.
+      const entries = (index: string) => (connection.prepare(`select count(*) as n from uploads indexed by ${index} where ${WHERE[index]}`).get() as { n: number }).n;
+      const insert = connection.prepare(
+        "insert into uploads (id, owner, status, filename, content_type, size, visibility, metadata, incoming_key, created_at, expires_at, completed_at) values (?, 'o', ?, 'a.png', 'image/png', 1, 'public', '{}', 'incoming/o/x', 1, 2, ?)",
+      );
+      insert.run('a', 'pending', null);
+      expect([entries('uploads_owner_pending'), entries('uploads_owner_listing')]).toEqual([1, 0]);
+      connection.prepare("update uploads set status = 'ready', completed_at = 3 where id = 'a'").run();
+      expect([entries('uploads_owner_pending'), entries('uploads_owner_listing')]).toEqual([0, 1]);
     } finally {
       await db.destroy();
     }
