@@ -1,14 +1,14 @@
-// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and a sequential upload cycle.
+// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and part b's upload cycle.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { complete, createUpload, transfer } from './lib/api-client.js';
 import { profileBuckets } from './lib/cpu-profile.js';
-import { smallPng } from './lib/images.js';
+import { jpegOfSize, smallPng } from './lib/images.js';
 import { signToken } from './lib/jwt.js';
 import { runLoad } from './lib/load-runner.js';
 import { createDatabase, postgresAnswers, type BenchDatabase } from './lib/postgres.js';
 import { baseEnv, freePort, startNode, stopAll, waitForHttp } from './lib/processes.js';
-import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, s3Env, SERVER_CPU, startS3, tempDir } from './lib/servers.js';
+import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, s3Env, SERVER_CPU, startS3, startWorker, tempDir } from './lib/servers.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { CREATE_BODY } from './presign-throughput.js';
 
@@ -55,23 +55,28 @@ async function main(): Promise<void> {
   const load = await runLoad({ kind: 'post', url: `${saturated.url}/api/uploads`, connections: 50, duration: 5, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 });
   print('POST /api/uploads at saturation, SQLite + S3', await saturated.finish(since), `${Math.round(load.ok2xx)} creates`);
 
-  // 2. The direct client cycle one upload at a time, as in benchmark (b), without processing.
+  // 2. The direct client cycle one upload at a time, as in benchmark (b): with PostgreSQL, a separate
+  // worker processes each upload and `complete` waits for it (COMPLETE_WAIT_MS at its default);
+  // without, `complete` is the hand-off.
   let db: BenchDatabase | null = null;
   try {
     if (await postgresAnswers()) db = await createDatabase();
-    const sequential = await profiledApi('api-profiled-cycle', apiEnv({ ...s3Env(s3), ...(db ? { DATABASE_URL: db.url } : {}) }));
-    const image = await smallPng();
+    const { COMPLETE_WAIT_MS: handOffOnly, ...waiting } = apiEnv({ ...s3Env(s3), ...(db ? { DATABASE_URL: db.url } : {}) });
+    const sequential = await profiledApi('api-profiled-cycle', db ? waiting : { ...waiting, COMPLETE_WAIT_MS: handOffOnly! });
+    if (db) await startWorker(apiEnv({ ...s3Env(s3), DATABASE_URL: db.url, WORKERS: '2' }));
+    const image = db ? await jpegOfSize(2 * 1024 * 1024) : await smallPng();
     const token = signToken(JWT_SECRET, 'bench-profile');
     const cycle = async () => {
       const created = await createUpload(sequential.url, token, image);
       await transfer(created.target, image);
       await complete(sequential.url, token, created.id);
     };
-    for (let i = 0; i < 30; i++) await cycle();
+    for (let i = 0; i < 10; i++) await cycle();
     const from = performance.now();
-    const count = 200;
+    const count = db ? 60 : 200;
     for (let i = 0; i < count; i++) await cycle();
-    print(`create + transfer + complete (hand-off), one upload at a time, ${db ? 'PostgreSQL' : 'SQLite'} + S3`, await sequential.finish(from), `${count} uploads`);
+    const what = db ? 'create + transfer + complete (waiting for a separate worker), 2 MiB JPEG' : 'create + transfer + complete (hand-off), small PNG';
+    print(`${what}, one upload at a time, ${db ? 'PostgreSQL' : 'SQLite'} + S3`, await sequential.finish(from), `${count} uploads`);
   } finally {
     await stopAll();
     await db?.drop();
