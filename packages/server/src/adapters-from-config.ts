@@ -124,10 +124,6 @@ export function openRateLimiters(config: Readonly<Config>, warn: Warn): RateLimi
 }
 
 /**
- * Where processing jobs go: on PostgreSQL a shared pg-boss queue, so separate `worker` processes
- * take them; otherwise this process runs them. `concurrency` 0 only enqueues.
- */
-/**
  * Jobs one process runs at once for `decoders` images decoded at once (WORKERS): one more, so that a
  * job fetching or storing bytes overlaps the others' decoding instead of leaving a core idle. The
  * decode gate (SharpImageProcessor's maxConcurrent) still lets only `decoders` decode.
@@ -136,6 +132,10 @@ export function jobsAtOnce(decoders: number): number {
   return decoders > 0 ? decoders + 1 : 0;
 }
 
+/**
+ * Where processing jobs go: on PostgreSQL a shared pg-boss queue, so separate `worker` processes
+ * take them; otherwise this process runs them. `concurrency` 0 only enqueues.
+ */
 export function openJobRunner(config: Readonly<Config>, concurrency: number, warn: Warn): JobRunner {
   const onError = (error: unknown, uploadId?: string) => warn({ err: error, uploadId }, 'processing job failed; it will be retried');
   return config.database.kind === 'postgres'

@@ -45,9 +45,13 @@ export abstract class KyselyMetadataStore implements MetadataStore {
     try {
       await this.run(() => this.db.insertInto('uploads').values(toRow(record)).execute());
     } catch (error) {
-      if (this.errors.isDuplicateKey(error)) throw new Error(`upload ${record.id} exists`, { cause: error });
-      throw error;
+      throw this.insertFailure(record.id, error);
     }
+  }
+
+  /** What an insert's failure becomes: a duplicate id says so (never a 503 to retry); others pass through. */
+  protected insertFailure(id: string, error: unknown): unknown {
+    return this.errors.isDuplicateKey(error) ? new Error(`upload ${id} exists`, { cause: error }) : error;
   }
 
   async getUpload(id: string): Promise<UploadRecord | null> {

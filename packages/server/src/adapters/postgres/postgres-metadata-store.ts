@@ -63,8 +63,7 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
       const { rows } = await this.run(() => this.db.executeQuery(CompiledQuery.raw(CAPPED_INSERT, parameters)));
       return rows.length === 1;
     } catch (error) {
-      if (this.errors.isDuplicateKey(error)) throw new Error(`upload ${record.id} exists`, { cause: error });
-      throw error;
+      throw this.insertFailure(record.id, error);
     }
   }
 }

@@ -1,6 +1,5 @@
 // SigV4 query-string presigning on node:crypto: the URLs of the SDK's getSignedUrl at a fraction of its cost.
 import * as crypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity } from './s3-client.js';
 
 export type PresignMethod = 'PUT' | 'GET' | 'HEAD';
@@ -58,12 +57,8 @@ const RESERVED_HEADERS = new Set(['host', 'authorization', 'x-amz-date', 'x-amz-
 const oneShotHash = (crypto as Partial<typeof crypto>).hash;
 
 interface CachedSigningKey {
-  shortDate: string;
-  region: string;
-  service: string;
-  accessKeyId: string;
   secret: string;
-  sign: (stringToSign: string) => string;
+  key: Buffer;
 }
 
 /** [raw name, encoded name, encoded value]: the canonical query sorts by encoded name, the URL by raw name. */
@@ -95,16 +90,6 @@ interface CanonicalHeaders {
   escapedNames: string;
 }
 
-/** What a set of header names decides, kept to sign the next request that gives the same names. */
-interface HeaderNames {
-  /** As the request gives them, in its order. */
-  given: string[];
-  /** Canonical order: each name lower-cased, with the index of its value in `given` (-1 for host). */
-  sorted: Array<[name: string, index: number]>;
-  names: string;
-  escapedNames: string;
-}
-
 export class SigV4Presigner {
   private readonly credentials: CredentialsProvider;
   private readonly locate: BucketLocator;
@@ -115,9 +100,6 @@ export class SigV4Presigner {
   /** Built at the first presign rather than at resolution, so an address that cannot be escaped fails where it always did. */
   private readonly routes = new WeakMap<BucketAddress, Route>();
   private readonly signingKeys = new Map<string, CachedSigningKey>();
-  private lastSigningKey: CachedSigningKey | undefined;
-  /** Requests mostly sign the same header names as the one before (content-type, content-length, a checksum). */
-  private lastHeaderNames: HeaderNames = { given: [], sorted: [['host', -1]], names: 'host', escapedNames: 'host' };
   /** Most URLs of a second share its X-Amz-Date. */
   private amzDateSecond = Number.NaN;
   private amzDate = '';
@@ -147,7 +129,7 @@ export class SigV4Presigner {
 
     const amzDate = this.amzDateOf(request.signingDate ?? this.clock());
     const shortDate = amzDate.slice(0, 8);
-    const headers = this.canonicalHeaders(address.host, request.signedHeaders);
+    const headers = canonicalHeaders(address.host, request.signedHeaders);
     const route = this.routes.get(address) ?? this.routeOf(address);
     const token = credentials.sessionToken ? `&X-Amz-Security-Token=${this.escapeSessionToken(credentials.sessionToken)}` : '';
     // The signer's parameters in the order both sorts give them; X-Amz-Signature joins before X-Amz-SignedHeaders.
@@ -163,7 +145,8 @@ export class SigV4Presigner {
     const canonicalRequest = `${method}\n${path}\n${canonicalQuery}\n${headers.lines}\n${headers.names}\nUNSIGNED-PAYLOAD`;
     const scope = `${shortDate}/${address.region}/${address.service}/aws4_request`;
     const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const signature = this.signerFor(credentials, shortDate, address.region, address.service)(stringToSign);
+    const signingKey = this.signingKey(credentials, shortDate, address.region, address.service);
+    const signature = crypto.createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
     return `${address.origin}${path}?${layout.urlBefore}${signerParams}&X-Amz-Signature=${signature}&${signedHeadersParam}${layout.urlAfter}`;
   }
 
@@ -196,36 +179,6 @@ export class SigV4Presigner {
     return route;
   }
 
-  /** Lower-cased names sorted, values folded the way the SDK folds them (line breaks and runs of blanks to one space). */
-  private canonicalHeaders(host: string, signed: Readonly<Record<string, string>> = {}): CanonicalHeaders {
-    const { given, sorted, names, escapedNames } = this.lastHeaderNames;
-    if (!givesNames(signed, given)) return this.newCanonicalHeaders(host, signed);
-    let lines = '';
-    for (const [name, index] of sorted) lines += `${name}:${index < 0 ? host : foldValue(signed[given[index]!]!)}\n`;
-    return { lines, names, escapedNames };
-  }
-
-  /** Names unlike the last request's: checked with their values in the order given, sorted, escaped, kept for the next. */
-  private newCanonicalHeaders(host: string, signed: Readonly<Record<string, string>>): CanonicalHeaders {
-    const given: string[] = [];
-    const headers: Array<[name: string, value: string, index: number]> = [['host', host, -1]];
-    for (const name in signed) {
-      const lower = name.toLowerCase();
-      if (RESERVED_HEADERS.has(lower) || headers.some(([seen]) => seen === lower)) {
-        throw new RangeError(`the header ${name} cannot be signed as given`);
-      }
-      headers.push([lower, foldValue(signed[name]!), given.length]);
-      given.push(name);
-    }
-    headers.sort((a, b) => compare(a[0], b[0]));
-    let lines = '';
-    for (const [name, value] of headers) lines += `${name}:${value}\n`;
-    const names = headers.map(([name]) => name).join(';');
-    const escapedNames = headers.map(([name]) => uriEscape(name)).join('%3B');
-    this.lastHeaderNames = { given, sorted: headers.map(([name, , index]) => [name, index]), names, escapedNames };
-    return { lines, names, escapedNames };
-  }
-
   /** toISOString and its slices cost more than the rest of the query; the result only changes with the second. */
   private amzDateOf(date: Date): string {
     const second = Math.floor(date.getTime() / 1000);
@@ -246,39 +199,38 @@ export class SigV4Presigner {
   }
 
   /** The derived key changes only with the day, so it is derived once per day (and per secret). */
-  private signerFor(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): (stringToSign: string) => string {
-    const { accessKeyId, secretAccessKey: secret } = credentials;
-    const last = this.lastSigningKey;
-    // Most URLs sign in the last one's scope: compared field by field, without building the cache key.
-    if (last?.shortDate === shortDate && last.region === region && last.service === service && last.accessKeyId === accessKeyId && last.secret === secret) {
-      return last.sign;
-    }
-    const cacheKey = `${shortDate}\n${region}\n${service}\n${accessKeyId}`;
-    let cached = this.signingKeys.get(cacheKey);
+  private signingKey(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): Buffer {
+    const cacheKey = `${shortDate}\n${region}\n${service}\n${credentials.accessKeyId}`;
+    const cached = this.signingKeys.get(cacheKey);
     // A rotated secret under the same key id must not reuse the old derivation.
-    if (cached?.secret !== secret) {
-      const dateKey = hmac(`AWS4${secret}`, shortDate);
-      const signingKey = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
-      cached = { shortDate, region, service, accessKeyId, secret, sign: hexSigner(signingKey) };
-      this.signingKeys.delete(cacheKey);
-      while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
-        this.signingKeys.delete(this.signingKeys.keys().next().value!);
-      }
-      this.signingKeys.set(cacheKey, cached);
+    if (cached && cached.secret === credentials.secretAccessKey) return cached.key;
+
+    const dateKey = hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
+    const key = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
+    this.signingKeys.delete(cacheKey);
+    while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
+      this.signingKeys.delete(this.signingKeys.keys().next().value!);
     }
-    this.lastSigningKey = cached;
-    return cached.sign;
+    this.signingKeys.set(cacheKey, { secret: credentials.secretAccessKey, key });
+    return key;
   }
 }
 
-/** The same names in the same order as `given`. */
-function givesNames(signed: Readonly<Record<string, string>>, given: string[]): boolean {
-  let count = 0;
+/** Lower-cased names sorted, values folded the way the SDK folds them (line breaks and runs of blanks to one space). */
+function canonicalHeaders(host: string, signed: Readonly<Record<string, string>> = {}): CanonicalHeaders {
+  const headers: Array<[name: string, value: string]> = [['host', host]];
   for (const name in signed) {
-    if (name !== given[count]) return false;
-    count += 1;
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower) || headers.some(([seen]) => seen === lower)) {
+      throw new RangeError(`the header ${name} cannot be signed as given`);
+    }
+    headers.push([lower, foldValue(signed[name]!)]);
   }
-  return count === given.length;
+  headers.sort((a, b) => compare(a[0], b[0]));
+  let lines = '';
+  for (const [name, value] of headers) lines += `${name}:${value}\n`;
+  const names = headers.map(([name]) => name).join(';');
+  return { lines, names, escapedNames: headers.map(([name]) => uriEscape(name)).join('%3B') };
 }
 
 const NEEDS_FOLDING = /[\t\n\r]|  |^ | $/;
@@ -347,16 +299,11 @@ function encodeKey(key: string): string {
 }
 
 function sha256Hex(data: string): string {
-  return oneShotHash ? oneShotHash('sha256', data, 'hex') : createHash('sha256').update(data, 'utf8').digest('hex');
-}
-
-/** Signs with the day's derived key; node:crypto's HMAC, never a hand-made one. */
-function hexSigner(key: Buffer): (data: string) => string {
-  return (data) => createHmac('sha256', key).update(data, 'utf8').digest('hex');
+  return oneShotHash ? oneShotHash('sha256', data, 'hex') : crypto.createHash('sha256').update(data, 'utf8').digest('hex');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
+  return crypto.createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 /** Code-unit order, as Array.prototype.sort orders strings. */

@@ -71,7 +71,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
       return { ok: true, value: true };
     } catch (error) {
       if (!this.errors.isDuplicateKey(error)) throw error;
-      return { ok: false, error: new Error(`upload ${item.row.id} exists`, { cause: error }) };
+      return { ok: false, error: this.insertFailure(item.row.id, error) };
     }
   }
 }
