@@ -114,6 +114,17 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       expect(await store.getUpload(fourth.id)).toBeNull();
     });
 
+    it('allows exactly one unfinished upload under a cap of one, and none under a cap of zero', async () => {
+      const o = owner();
+      const now = at('2026-01-01T00:10:00.000Z');
+      const future = at('2026-01-01T00:20:00.000Z');
+      expect(await store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: future }), 0, now)).toBe(false);
+      expect(await store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: future }), 1, now)).toBe(true);
+      expect(await store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: future }), 1, now)).toBe(false);
+      expect(await store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: future }), 2, now)).toBe(true);
+      expect(await store.insertUploadWithinCap(makeRecord({ owner: o, expiresAt: future }), 2, now)).toBe(false);
+    });
+
     it('never exceeds the cap under concurrent inserts', async () => {
       const o = owner();
       const now = at('2026-01-01T00:10:00.000Z');

@@ -16,6 +16,14 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * Answers a row exactly when the owner has at least `offset + 1` unfinished uploads (offset: the cap
+ * minus one). The scan stops there, so an owner far over a lowered cap costs no more than one at it;
+ * it costs a third of `count(*)` over a `limit`ed subquery, which SQLite runs as a co-routine.
+ */
+export const AT_CAP_QUERY =
+  "select 1 from uploads where owner = ? and status in ('pending', 'processing') and expires_at > ? limit 1 offset ?";
+
 interface CappedInsert {
   row: NewUploadRow;
   maxPending: number;
@@ -29,8 +37,8 @@ interface CappedInsert {
  * portable Kysely store.
  */
 export class SqliteMetadataStore extends KyselyMetadataStore {
-  private readonly countPending: BetterSqlite3.Statement<[string, number, number], { n: number }>;
-  private readonly insert: BetterSqlite3.Statement<[NewUploadRow]>;
+  private readonly atCap: BetterSqlite3.Statement<[string, number, number], 1>;
+  private readonly insert: BetterSqlite3.Statement<unknown[]>;
   private readonly inserts: TurnBatch<CappedInsert, boolean>;
 
   constructor(
@@ -38,12 +46,10 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     private readonly connection: BetterSqlite3.Database,
   ) {
     super(db, sqliteErrors);
-    // Counting stops at the cap: an owner far over it (a lowered cap) costs no more than one at it.
-    this.countPending = connection.prepare(
-      "select count(*) as n from (select 1 from uploads where owner = ? and status in ('pending', 'processing') and expires_at > ? limit ?)",
-    );
+    this.atCap = connection.prepare<[string, number, number], 1>(AT_CAP_QUERY).pluck();
+    // Positional parameters: binding 21 named ones from an object cost about a third of the insert.
     this.insert = connection.prepare(
-      `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')}) values (${UPLOAD_COLUMNS.map(([c]) => `@${c}`).join(', ')})`,
+      `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')}) values (${UPLOAD_COLUMNS.map(() => '?').join(', ')})`,
     );
     const insertAll = connection.transaction((items: CappedInsert[]) => items.map((item) => this.insertOne(item)));
     this.inserts = new TurnBatch({
@@ -64,10 +70,9 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
 
   /** One item of a batch: a duplicate id fails that item alone; any other error rolls back the batch. */
   private insertOne(item: CappedInsert): ItemOutcome<boolean> {
-    const { n } = this.countPending.get(item.row.owner, item.now, item.maxPending)!;
-    if (n >= item.maxPending) return { ok: true, value: false };
+    if (item.maxPending < 1 || this.atCap.get(item.row.owner, item.now, item.maxPending - 1) !== undefined) return { ok: true, value: false };
     try {
-      this.insert.run(item.row);
+      this.insert.run(UPLOAD_COLUMNS.map(([c]) => item.row[c]));
       return { ok: true, value: true };
     } catch (error) {
       if (!this.errors.isDuplicateKey(error)) throw error;
