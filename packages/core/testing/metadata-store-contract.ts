@@ -96,6 +96,21 @@ export function describeMetadataStoreContract(name: string, setup: () => Promise
       ).toMatchObject({ status: 'expired' });
     });
 
+    it('changes a record only for the expected owner and before the expected expiry', async () => {
+      const o = owner();
+      const expiresAt = at('2026-01-01T00:20:00.000Z');
+      const record = makeRecord({ owner: o, expiresAt });
+      await store.insertUpload(record);
+      const start = { status: 'processing' as const, attempts: 0 };
+      expect(await store.transition(record.id, { status: 'pending', owner: owner() }, start)).toBeNull();
+      expect(await store.transition(record.id, { status: 'pending', owner: o, expiresAfter: expiresAt }, start)).toBeNull();
+      expect(await store.transition(record.id, { status: 'pending', expiresAfter: at('2026-01-01T00:25:00.000Z') }, start)).toBeNull();
+      expect(await store.getUpload(record.id)).toEqual(record);
+      expect(
+        await store.transition(record.id, { status: 'pending', owner: o, expiresAfter: at('2026-01-01T00:19:59.999Z') }, start),
+      ).toMatchObject({ id: record.id, status: 'processing' });
+    });
+
     it('caps only the owner\'s unexpired pending and processing uploads', async () => {
       const o = owner();
       const now = at('2026-01-01T00:10:00.000Z');

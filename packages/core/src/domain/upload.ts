@@ -58,4 +58,8 @@ export interface ExpectedState {
   leaseEndedBefore?: Date;
   /** Only match this many processing attempts (so one worker's claim excludes another's). */
   attempts?: number;
+  /** Only match a record of this owner. */
+  owner?: string;
+  /** Only match a record that expires after this instant. */
+  expiresAfter?: Date;
 }

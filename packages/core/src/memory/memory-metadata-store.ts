@@ -35,6 +35,8 @@ export class MemoryMetadataStore implements MetadataStore {
     if (!record || record.status !== expected.status) return null;
     if (expected.leaseEndedBefore && !(record.leaseUntil && record.leaseUntil < expected.leaseEndedBefore)) return null;
     if (expected.attempts !== undefined && record.attempts !== expected.attempts) return null;
+    if (expected.owner !== undefined && record.owner !== expected.owner) return null;
+    if (expected.expiresAfter && !(record.expiresAt > expected.expiresAfter)) return null;
     Object.assign(record, changes);
     if (leavesProcessing(expected.status, changes.status)) this.waiters.wake(id, clone(record));
     return clone(record);

@@ -80,9 +80,9 @@ describe('completeUpload and processUpload', () => {
     await h.jobs.drain();
     expect((await completing).status).toBe('ready');
     expect(Date.now() - startedAt).toBeLessThan(2_000);
-    // complete's lookup before starting and the job's own read; none while waiting (polling every
-    // 50 ms would have made six more).
-    expect(reads).toBe(2);
+    // Only the job's own read: complete starts processing with its compare-and-set, without a
+    // lookup first, and reads nothing while waiting (polling every 50 ms would have made six more).
+    expect(reads).toBe(1);
   });
 
   it('reads the record again now and then when no notification comes', async () => {
@@ -152,6 +152,21 @@ describe('completeUpload and processUpload', () => {
     expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 
+  it('completes an upload whose bytes sit under another key than its owner and id give (an older key scheme)', async () => {
+    const h = harness();
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    const record = (await h.metadata.getUpload(upload.id))!;
+    const olderKey = `incoming/older-scheme/${upload.id}`;
+    h.storage.objects.set(olderKey, h.storage.objects.get(record.incomingKey)!);
+    h.storage.objects.delete(record.incomingKey);
+    await h.metadata.remove(upload.id);
+    await h.metadata.insertUpload({ ...record, incomingKey: olderKey });
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
+    expect(h.storage.objects.has(olderKey)).toBe(false);
+  });
+
   it('hides other owners\' uploads as not found', async () => {
     const h = harness();
     const body = fakePng(3, 3);
@@ -208,6 +223,23 @@ describe('completeUpload and processUpload', () => {
     const { upload, target } = await started(h, body);
     await h.transfer(target, body);
     h.advance(300 + 599);
+    expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
+  });
+
+  it('answers 404 for an unknown or foreign id while the store is down, 503 for the owner\'s upload, which stays pending', async () => {
+    const h = harness();
+    const body = fakePng(3, 3);
+    const { upload, target } = await started(h, body);
+    await h.transfer(target, body);
+    const head = h.storage.head.bind(h.storage);
+    h.storage.head = async () => {
+      throw Object.assign(new Error('down'), { code: 'service_unavailable' });
+    };
+    await expect(completeUpload(h.deps, 'alice', crypto.randomUUID())).rejects.toMatchObject({ code: 'not_found' });
+    await expect(completeUpload(h.deps, 'mallory', upload.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toThrow('down');
+    expect((await h.metadata.getUpload(upload.id))!.status).toBe('pending');
+    h.storage.head = head;
     expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');
   });
 

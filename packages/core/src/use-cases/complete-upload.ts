@@ -1,5 +1,6 @@
 // Use case: the client says its bytes are stored; hand them to processing and wait a little for the image.
 import type { Image } from '@direct-upload/protocol';
+import { incomingKey, ownerSegment } from '../domain/keys.js';
 import type { UploadRecord } from '../domain/upload.js';
 import { DomainError } from '../errors.js';
 import type { JobRunner } from '../ports/job-runner.js';
@@ -16,6 +17,8 @@ export interface CompleteUploadDeps {
   jobs: JobRunner;
   policy: UploadPolicy;
   clock: Clock;
+  /** The same digest createUpload used, so the upload's key follows from its owner and id. */
+  digest: (value: string) => string;
   /**
    * A waiting `complete` reads the record again at least this often (ms, default 2000), woken or
    * not: where the store's notifications do not arrive (e.g. a connection pooler that drops LISTEN),
@@ -52,7 +55,7 @@ export async function completeUpload(
   signal?.addEventListener('abort', stop, { once: true });
   try {
     let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, Math.min(waitMs, recheckMs), done.signal) : null;
-    let record = await findOwned(deps.metadata, owner, id);
+    let record = (await startAtOnce(deps, owner, id, signal)) ?? (await findOwned(deps.metadata, owner, id));
     if (record.status === 'pending') record = await startProcessing(deps, record, signal);
     while (record.status === 'processing' && settled) {
       const known = await settled;
@@ -72,6 +75,37 @@ export async function completeUpload(
   }
 }
 
+/**
+ * The usual call, without reading the record first: the key follows from the owner and the id, so
+ * the `HEAD` comes first, and the compare-and-set that starts processing also checks the owner and
+ * the expiry. Null when the bytes are not there or the record is not the owner's unexpired pending
+ * upload; the caller then reads the record and takes the path that says why (unknown, another
+ * owner's, expired, not uploaded yet, started already or done).
+ */
+async function startAtOnce(deps: CompleteUploadDeps, owner: string, id: string, signal?: AbortSignal): Promise<UploadRecord | null> {
+  try {
+    if (!(await deps.storage.head(incomingKey(ownerSegment(owner, deps.digest), id), { signal }))) return null;
+  } catch (error) {
+    // With the store down, an unknown or foreign id is still a 404: the record decides, and the
+    // store's outage is reported only where the bytes matter.
+    if (signal?.aborted) throw error;
+    return null;
+  }
+  const now = deps.clock();
+  const started = await deps.metadata.transition(id, { status: 'pending', owner, expiresAfter: now }, processingChanges(deps, now));
+  if (started) await enqueue(deps, id);
+  return started;
+}
+
+const processingChanges = (deps: CompleteUploadDeps, now: Date) => ({
+  status: 'processing' as const,
+  leaseUntil: new Date(now.getTime() + deps.policy.processingLeaseSeconds * 1000),
+  attempts: 0,
+});
+
+/** A failed enqueue loses nothing: the reconciler finds the upload once its lease runs out. */
+const enqueue = (deps: CompleteUploadDeps, id: string) => deps.jobs.enqueue(id).catch(() => undefined);
+
 /** pending -> processing, once the bytes are there; the job does the heavy verification. */
 async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, signal?: AbortSignal): Promise<UploadRecord> {
   const now = deps.clock();
@@ -82,11 +116,9 @@ async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, s
   }
   // A cheap look before queuing work: completing before the transfer finished is a client error (409).
   if (!(await deps.storage.head(record.incomingKey, { signal }))) throw new DomainError('not_uploaded');
-  const leaseUntil = new Date(now.getTime() + deps.policy.processingLeaseSeconds * 1000);
-  const started = await deps.metadata.transition(record.id, { status: 'pending' }, { status: 'processing', leaseUntil, attempts: 0 });
+  const started = await deps.metadata.transition(record.id, { status: 'pending' }, processingChanges(deps, now));
   if (!started) return findOwned(deps.metadata, record.owner, record.id); // a concurrent call started it
-  // A failed enqueue loses nothing: the reconciler finds the upload once its lease runs out.
-  await deps.jobs.enqueue(record.id).catch(() => undefined);
+  await enqueue(deps, record.id);
   return started;
 }
 

@@ -67,6 +67,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       let query = this.db.updateTable('uploads').set(set).where('id', '=', id).where('status', '=', expected.status);
       if (expected.leaseEndedBefore) query = query.where('lease_until', '<', expected.leaseEndedBefore.getTime());
       if (expected.attempts !== undefined) query = query.where('attempts', '=', expected.attempts);
+      if (expected.owner !== undefined) query = query.where('owner', '=', expected.owner);
+      if (expected.expiresAfter) query = query.where('expires_at', '>', expected.expiresAfter.getTime());
       return query.returningAll().executeTakeFirst();
     });
     if (!row) return null;
