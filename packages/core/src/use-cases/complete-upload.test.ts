@@ -146,7 +146,11 @@ describe('completeUpload and processUpload', () => {
     const h = harness();
     const body = fakePng(3, 3);
     const { upload, target } = await started(h, body);
+    let heads = 0;
+    const head = h.storage.head.bind(h.storage);
+    h.storage.head = async (key: string) => (heads++, head(key));
     await expect(completeUpload(h.deps, 'alice', upload.id)).rejects.toMatchObject({ code: 'not_uploaded' });
+    expect(heads).toBe(1);
     expect((await h.metadata.getUpload(upload.id))!.status).toBe('pending');
     await h.transfer(target, body);
     expect((await completeUpload(h.deps, 'alice', upload.id)).status).toBe('ready');

@@ -55,8 +55,9 @@ export async function completeUpload(
   signal?.addEventListener('abort', stop, { once: true });
   try {
     let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, Math.min(waitMs, recheckMs), done.signal) : null;
-    let record = (await startAtOnce(deps, owner, id, signal)) ?? (await findOwned(deps.metadata, owner, id));
-    if (record.status === 'pending') record = await startProcessing(deps, record, signal);
+    const attempt = await startAtOnce(deps, owner, id, signal);
+    let record = attempt.started ?? (await findOwned(deps.metadata, owner, id));
+    if (record.status === 'pending') record = await startProcessing(deps, record, attempt.absentKey, signal);
     while (record.status === 'processing' && settled) {
       const known = await settled;
       if (signal?.aborted) throw signal.reason;
@@ -75,26 +76,33 @@ export async function completeUpload(
   }
 }
 
+/** What the first try found: the upload started, or else the key it found empty, if any. */
+interface Attempt {
+  started: UploadRecord | null;
+  absentKey: string | null;
+}
+
 /**
  * The usual call, without reading the record first: the key follows from the owner and the id, so
  * the `HEAD` comes first, and the compare-and-set that starts processing also checks the owner and
- * the expiry. Null when the bytes are not there or the record is not the owner's unexpired pending
- * upload; the caller then reads the record and takes the path that says why (unknown, another
- * owner's, expired, not uploaded yet, started already or done).
+ * the expiry. Nothing started when the bytes are not there or the record is not the owner's
+ * unexpired pending upload; the caller then reads the record and takes the path that says why
+ * (unknown, another owner's, expired, not uploaded yet, started already or done).
  */
-async function startAtOnce(deps: CompleteUploadDeps, owner: string, id: string, signal?: AbortSignal): Promise<UploadRecord | null> {
+async function startAtOnce(deps: CompleteUploadDeps, owner: string, id: string, signal?: AbortSignal): Promise<Attempt> {
+  const key = incomingKey(ownerSegment(owner, deps.digest), id);
   try {
-    if (!(await deps.storage.head(incomingKey(ownerSegment(owner, deps.digest), id), { signal }))) return null;
+    if (!(await deps.storage.head(key, { signal }))) return { started: null, absentKey: key };
   } catch (error) {
     // With the store down, an unknown or foreign id is still a 404: the record decides, and the
     // store's outage is reported only where the bytes matter.
     if (signal?.aborted) throw error;
-    return null;
+    return { started: null, absentKey: null };
   }
   const now = deps.clock();
   const started = await deps.metadata.transition(id, { status: 'pending', owner, expiresAfter: now }, processingChanges(deps, now));
   if (started) await enqueue(deps, id);
-  return started;
+  return { started, absentKey: null };
 }
 
 const processingChanges = (deps: CompleteUploadDeps, now: Date) => ({
@@ -106,8 +114,16 @@ const processingChanges = (deps: CompleteUploadDeps, now: Date) => ({
 /** A failed enqueue loses nothing: the reconciler finds the upload once its lease runs out. */
 const enqueue = (deps: CompleteUploadDeps, id: string) => deps.jobs.enqueue(id).catch(() => undefined);
 
-/** pending -> processing, once the bytes are there; the job does the heavy verification. */
-async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, signal?: AbortSignal): Promise<UploadRecord> {
+/**
+ * pending -> processing, once the bytes are there; the job does the heavy verification. `absentKey`
+ * is a key just found empty, not looked at again.
+ */
+async function startProcessing(
+  deps: CompleteUploadDeps,
+  record: UploadRecord,
+  absentKey: string | null,
+  signal?: AbortSignal,
+): Promise<UploadRecord> {
   const now = deps.clock();
   if (record.expiresAt <= now) {
     const expired = await deps.metadata.transition(record.id, { status: 'pending' }, { status: 'expired', leaseUntil: null });
@@ -115,7 +131,9 @@ async function startProcessing(deps: CompleteUploadDeps, record: UploadRecord, s
     throw new DomainError('upload_expired');
   }
   // A cheap look before queuing work: completing before the transfer finished is a client error (409).
-  if (!(await deps.storage.head(record.incomingKey, { signal }))) throw new DomainError('not_uploaded');
+  if (record.incomingKey === absentKey || !(await deps.storage.head(record.incomingKey, { signal }))) {
+    throw new DomainError('not_uploaded');
+  }
   const started = await deps.metadata.transition(record.id, { status: 'pending' }, processingChanges(deps, now));
   if (!started) return findOwned(deps.metadata, record.owner, record.id); // a concurrent call started it
   await enqueue(deps, record.id);
