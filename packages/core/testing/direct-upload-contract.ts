@@ -51,7 +51,7 @@ export function describeDirectUploadContract(name: string, setup: () => Promise<
       expect(response.status, await response.clone().text()).toBeLessThan(300);
       expect(await fixture.storage.head(key)).toEqual({ size: 2048, contentType: 'image/png' });
       const stored = await fixture.storage.read(key, { maxBytes: 4096 });
-      expect(Buffer.from(stored!).equals(Buffer.from(data))).toBe(true);
+      expect(Buffer.from(stored!.bytes).equals(Buffer.from(data))).toBe(true);
     });
 
     it('refuses other types, lengths, checksums and tampered or expired URLs when it checks signatures', async (ctx) => {

@@ -1,6 +1,6 @@
 // In-memory Storage: a fake for tests of use cases, held to the same contract as the real stores.
 import { DomainError } from '../errors.js';
-import type { ObjectHeaders, ObjectInfo, Storage } from '../ports/storage.js';
+import type { ObjectBytes, ObjectHeaders, ObjectInfo, Storage } from '../ports/storage.js';
 
 interface StoredObject {
   body: Uint8Array;
@@ -15,11 +15,11 @@ export class MemoryStorage implements Storage {
     return object ? { size: object.body.byteLength, contentType: object.headers.contentType } : null;
   }
 
-  async read(key: string, options: { maxBytes: number }): Promise<Uint8Array | null> {
+  async read(key: string, options: { maxBytes: number }): Promise<ObjectBytes | null> {
     const object = this.objects.get(key);
     if (!object) return null;
     if (object.body.byteLength > options.maxBytes) throw new DomainError('file_too_large');
-    return object.body.slice();
+    return { bytes: object.body.slice(), size: object.body.byteLength, contentType: object.headers.contentType };
   }
 
   async put(key: string, body: Uint8Array, headers: ObjectHeaders): Promise<void> {

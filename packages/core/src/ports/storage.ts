@@ -5,6 +5,11 @@ export interface ObjectInfo {
   contentType: string | undefined;
 }
 
+/** An object's bytes, with its stored type, from one read. */
+export interface ObjectBytes extends ObjectInfo {
+  bytes: Uint8Array;
+}
+
 /** Response headers stored with an object and served with it. */
 export interface ObjectHeaders {
   contentType: string;
@@ -20,10 +25,10 @@ export interface Storage {
   /** Size and type of an object, or null when there is none. */
   head(key: string, options?: StorageCallOptions): Promise<ObjectInfo | null>;
   /**
-   * The whole object, or null when there is none. Refuses (DomainError `file_too_large`)
-   * to buffer more than `maxBytes`.
+   * The whole object with its size and type (what `head` would say, without another request), or
+   * null when there is none. Refuses (DomainError `file_too_large`) to buffer more than `maxBytes`.
    */
-  read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<Uint8Array | null>;
+  read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<ObjectBytes | null>;
   /** Writes an object, replacing any object at that key. */
   put(key: string, body: Uint8Array, headers: ObjectHeaders, options?: StorageCallOptions): Promise<void>;
   /** Copies an object to a new key with new headers (S3 CopyObject, a link or rename on disk). */

@@ -182,6 +182,7 @@ describe('completeUpload and processUpload', () => {
 
   const rejections: Array<[string, (body: Uint8Array) => Uint8Array, Record<string, unknown>, string]> = [
     ['a different size', (b) => b.subarray(0, 60), {}, 'size_mismatch'],
+    ['more bytes than declared (never buffered past the declared size)', (b) => Uint8Array.from([...b, 0, 0, 0]), {}, 'size_mismatch'],
     ['other bytes than the checksum', (b) => fakePng(4, 4, b.length), { checksum: true }, 'checksum_mismatch'],
     ['bytes that are not the declared type', (b) => new Uint8Array(b.length).fill(0x3c), {}, 'type_mismatch'],
     ['a JPEG declared as PNG', (b) => Uint8Array.from([0xff, 0xd8, 0xff, ...b.subarray(3)]), {}, 'type_mismatch'],

@@ -1,23 +1,33 @@
 // Checks the stored bytes of an upload against what was declared and signed, before any decoding.
 import { SNIFF_BYTES, sniffImageType } from '../domain/image-types.js';
 import type { UploadRecord } from '../domain/upload.js';
-import { DomainError } from '../errors.js';
-import type { Storage } from '../ports/storage.js';
+import { DomainError, isDomainError } from '../errors.js';
+import type { ObjectBytes, Storage } from '../ports/storage.js';
 import { sha256Base64 } from './sha256.js';
 
-/** The verified bytes; DomainError `not_uploaded` when absent, a 422 code when they differ. */
+/**
+ * The verified bytes; DomainError `not_uploaded` when absent, a 422 code when they differ. One read
+ * answers the bytes with their stored size and type (no `HEAD` first); it buffers at most the
+ * declared size, so a larger object is refused without being read.
+ */
 export async function readVerifiedBytes(storage: Storage, record: UploadRecord, signal?: AbortSignal): Promise<Uint8Array> {
-  const head = await storage.head(record.incomingKey, { signal });
-  if (!head) throw new DomainError('not_uploaded');
-  if (head.size !== record.size) {
-    throw new DomainError('size_mismatch', `Stored ${head.size} bytes, declared ${record.size}.`);
+  let stored: ObjectBytes | null;
+  try {
+    stored = await storage.read(record.incomingKey, { maxBytes: record.size, signal });
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'file_too_large') {
+      throw new DomainError('size_mismatch', `Stored more than the ${record.size} bytes declared.`);
+    }
+    throw error;
   }
-  if (normalizeType(head.contentType) !== record.contentType) {
-    throw new DomainError('type_mismatch', `Stored as "${head.contentType ?? 'unknown'}", declared "${record.contentType}".`);
+  if (!stored) throw new DomainError('not_uploaded');
+  const { bytes } = stored;
+  if (bytes.byteLength !== record.size) {
+    throw new DomainError('size_mismatch', `Stored ${bytes.byteLength} bytes, declared ${record.size}.`);
   }
-  const bytes = await storage.read(record.incomingKey, { maxBytes: record.size, signal });
-  if (!bytes) throw new DomainError('not_uploaded');
-  if (bytes.byteLength !== record.size) throw new DomainError('size_mismatch');
+  if (normalizeType(stored.contentType) !== record.contentType) {
+    throw new DomainError('type_mismatch', `Stored as "${stored.contentType ?? 'unknown'}", declared "${record.contentType}".`);
+  }
   if (record.checksumSha256 && (await sha256Base64(bytes)) !== record.checksumSha256) {
     throw new DomainError('checksum_mismatch');
   }

@@ -151,7 +151,7 @@ describe('disk routes', () => {
       const json = new TextEncoder().encode('{"not": "parsed"');
       const jsonUpload = await newUpload(json, { contentType: 'application/json' });
       expect((await jsonUpload.put()).status).toBe(200);
-      expect(Buffer.from((await h.storage.read(jsonUpload.key, { maxBytes: 100 }))!).toString()).toBe('{"not": "parsed"');
+      expect(Buffer.from((await h.storage.read(jsonUpload.key, { maxBytes: 100 }))!.bytes).toString()).toBe('{"not": "parsed"');
     });
 
     it('refuses a missing, malformed or forged token with 403 invalid_upload_token', async () => {
@@ -282,7 +282,7 @@ describe('disk routes', () => {
         expect(response.status).toBe(409);
         expect(await errorCode(response)).toBe('already_uploaded');
       }
-      expect(Buffer.from((await h.storage.read(upload.key, { maxBytes: 50 }))!).equals(Buffer.from(first))).toBe(true);
+      expect(Buffer.from((await h.storage.read(upload.key, { maxBytes: 50 }))!.bytes).equals(Buffer.from(first))).toBe(true);
     });
 
     it('drops a body cut off by a disconnect, leaving nothing, so the same URL can still be used', async () => {
@@ -302,7 +302,7 @@ describe('disk routes', () => {
 
       const retry = await upload.put();
       expect(retry.status).toBe(200);
-      expect(Buffer.from((await h.storage.read(upload.key, { maxBytes: data.byteLength }))!).equals(Buffer.from(data))).toBe(true);
+      expect(Buffer.from((await h.storage.read(upload.key, { maxBytes: data.byteLength }))!.bytes).equals(Buffer.from(data))).toBe(true);
     });
 
     it('refuses traversal in the upload path and never writes outside the root', async () => {

@@ -104,7 +104,7 @@ describe('DiskStorage', () => {
       });
       expect(result).toEqual({ size: 100_000, sha256: sha256(data).toString('hex') });
       expect(await storage.head(key)).toEqual({ size: 100_000, contentType: 'image/png' });
-      expect(Buffer.from((await storage.read(key, { maxBytes: 100_000 }))!).equals(Buffer.from(data))).toBe(true);
+      expect(Buffer.from((await storage.read(key, { maxBytes: 100_000 }))!.bytes).equals(Buffer.from(data))).toBe(true);
       expect(await filesUnder(join(root, '.tmp'))).toEqual([]);
     });
 
@@ -146,7 +146,7 @@ describe('DiskStorage', () => {
         code: 'already_uploaded',
       });
       expect(await storage.head(key)).toEqual({ size: 32, contentType: 'image/png' });
-      expect(Buffer.from((await storage.read(key, { maxBytes: 32 }))!).equals(Buffer.from(bytes(32, 1)))).toBe(true);
+      expect(Buffer.from((await storage.read(key, { maxBytes: 32 }))!.bytes).equals(Buffer.from(bytes(32, 1)))).toBe(true);
       expect(await filesUnder(join(root, '.tmp'))).toEqual([]);
     });
 

@@ -5,7 +5,7 @@ import { access, copyFile, link, lstat, mkdir, open, readFile, rename, rm, unlin
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError, unavailable } from '@direct-upload/core';
-import type { ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
+import type { ObjectBytes, ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
 import { keyToPath } from './disk-keys.js';
 
 const SERVICE = 'disk storage';
@@ -75,7 +75,7 @@ export class DiskStorage implements Storage {
     });
   }
 
-  async read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<Uint8Array | null> {
+  async read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<ObjectBytes | null> {
     const path = keyToPath(this.root, key);
     return this.guard(options.signal, async () => {
       const handle = await openFile(path);
@@ -87,7 +87,8 @@ export class DiskStorage implements Storage {
         const data = await handle.readFile(options.signal ? { signal: options.signal } : {});
         // Objects are replaced by rename, never in place; this only guards against outside writers.
         if (data.byteLength > options.maxBytes) throw tooLarge(data.byteLength, options.maxBytes);
-        return data;
+        const headers = await readHeaders(path);
+        return { bytes: data, size: data.byteLength, contentType: headers?.contentType };
       } finally {
         await handle.close();
       }

@@ -59,7 +59,7 @@ describe('S3Storage headers and keys', () => {
     const to = `public/${randomUUID()}`;
     await storage.put(from, bytes('encoded'), { contentType: 'image/gif' });
     await storage.copy(from, to, { contentType: 'image/gif' });
-    expect(Buffer.from((await storage.read(to, { maxBytes: 100 }))!).toString()).toBe('encoded');
+    expect(Buffer.from((await storage.read(to, { maxBytes: 100 }))!.bytes).toString()).toBe('encoded');
   });
 
   it('reports a missing copy source as not uploaded', async () => {
@@ -140,7 +140,7 @@ describe('S3Storage reading a body of unknown length', () => {
 
   it('gives up as soon as more than maxBytes arrive and drops the connection', async () => {
     // A body that was read whole stands as its length: a 64 MiB buffer is no message to print.
-    const outcome = await storage.read('incoming/endless', { maxBytes: 100_000 }).then((read) => read?.byteLength, (error: unknown) => error);
+    const outcome = await storage.read('incoming/endless', { maxBytes: 100_000 }).then((read) => read?.bytes.byteLength, (error: unknown) => error);
     expect(outcome).toMatchObject({ code: 'file_too_large' });
     // The store had far more to send; the read stopped it long before the end.
     expect(await sentBeforeClose).toBeLessThan(64 * 1024 * 1024);

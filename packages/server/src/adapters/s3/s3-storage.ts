@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { DomainError, unavailable } from '@direct-upload/core';
-import type { ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
+import type { ObjectBytes, ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
 import { presignerFor } from './s3-bucket-locator.js';
 import { PresignedHead } from './presigned-head.js';
 import type { SigV4Presigner } from './sigv4-presigner.js';
@@ -53,19 +53,22 @@ export class S3Storage implements Storage {
     this.heads.close();
   }
 
-  async read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<Uint8Array | null> {
+  async read(key: string, options: StorageCallOptions & { maxBytes: number }): Promise<ObjectBytes | null> {
     let body: AsyncIterable<Uint8Array> & { destroy?: (error?: unknown) => void };
     let declared: number | undefined;
+    let contentType: string | undefined;
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), sendOptions(options));
       if (!out.Body) throw new Error(`GetObject answered no body for ${key}`);
       body = out.Body as unknown as typeof body;
       declared = out.ContentLength;
+      contentType = out.ContentType;
     } catch (error) {
       if (isMissingObject(error)) return null;
       throw failure(error, options.signal);
     }
-    return collect(body, declared, options.maxBytes, options.signal);
+    const bytes = await collect(body, declared, options.maxBytes, options.signal);
+    return { bytes, size: bytes.byteLength, contentType };
   }
 
   async put(key: string, body: Uint8Array, headers: ObjectHeaders, options: StorageCallOptions = {}): Promise<void> {
