@@ -66,6 +66,14 @@ export const UPLOAD_COLUMNS = [
   ['placeholder', 'text'],
 ] as const satisfies ReadonlyArray<readonly [keyof NewUploadRow, 'text' | 'bigint' | 'integer']>;
 
+/** The column names of UPLOAD_COLUMNS, comma-separated: an insert's column list. */
+export const UPLOAD_COLUMN_LIST = UPLOAD_COLUMNS.map(([column]) => column).join(', ');
+
+/** A new row's values in UPLOAD_COLUMNS order (absent ones as null), to bind by position. */
+export function uploadRowValues(row: NewUploadRow): unknown[] {
+  return UPLOAD_COLUMNS.map(([column]) => row[column] ?? null);
+}
+
 /** Fails to compile when a column of the table is missing from UPLOAD_COLUMNS (its insert would drop it). */
 type MissingColumns = Exclude<keyof NewUploadRow, (typeof UPLOAD_COLUMNS)[number][0]>;
 export const UPLOAD_COLUMNS_ARE_COMPLETE: [MissingColumns] extends [never] ? true : MissingColumns = true;

@@ -3,7 +3,7 @@ import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import { unavailable, type UploadRecord } from '@direct-upload/core';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { toRow } from '../kysely/upload-row.js';
-import { UPLOAD_COLUMNS, type Database, type UploadRow } from '../kysely/uploads-table.js';
+import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type UploadRow } from '../kysely/uploads-table.js';
 import { pgErrors } from './pg-errors.js';
 import { createPgPool, type PgPoolOptions } from './pg-pool.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
@@ -24,7 +24,7 @@ const capParameter = UPLOAD_COLUMNS.length + 2;
  * statement's transaction commits) and counts after it; the row goes in only below the cap. Owners
  * are hashed to 32 bits for the lock: two owners sharing a hash only wait for each other.
  */
-const CAPPED_INSERT = `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')})
+const CAPPED_INSERT = `insert into uploads (${UPLOAD_COLUMN_LIST})
 select ${UPLOAD_COLUMNS.map(([, type], i) => `$${i + 1}::${type}`).join(', ')}
 where ${PENDING_COUNT_FUNCTION}($${ownerParameter}, $${nowParameter}::bigint, $${capParameter}::bigint) < $${capParameter}::bigint
 returning id`;
@@ -57,8 +57,7 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
   }
 
   override async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
-    const row = toRow(record);
-    const parameters = [...UPLOAD_COLUMNS.map(([column]) => row[column] ?? null), now.getTime(), maxPending];
+    const parameters = [...uploadRowValues(toRow(record)), now.getTime(), maxPending];
     try {
       const { rows } = await this.run(() => this.db.executeQuery(CompiledQuery.raw(CAPPED_INSERT, parameters)));
       return rows.length === 1;

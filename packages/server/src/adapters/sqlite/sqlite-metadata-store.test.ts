@@ -20,6 +20,17 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** Runs `test` on a migrated in-memory database (with the names of the migrations that ran), then closes it. */
+async function onFreshMemoryDatabase(test: (connection: BetterSqlite3.Database, migrated: string[]) => Promise<void>): Promise<void> {
+  const connection = new BetterSqlite3(':memory:');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  try {
+    await test(connection, await migrateToLatest(db));
+  } finally {
+    await db.destroy();
+  }
+}
+
 describeMetadataStoreContract('SqliteMetadataStore (file)', async () => {
   // A directory that does not exist yet: the factory creates it.
   const store = await openSqliteMetadataStore(join(await tempDir(), 'nested', 'metadata.db'));
@@ -109,10 +120,8 @@ describe('SqliteMetadataStore on a file', () => {
   });
 
   it('migrates a fresh database and creates the listing, sweeping and counting indexes', async () => {
-    const connection = new BetterSqlite3(':memory:');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-    try {
-      expect(await migrateToLatest(db)).toEqual(['0001_create_uploads', '0002_processing', '0004_partial_indexes']);
+    await onFreshMemoryDatabase(async (connection, migrated) => {
+      expect(migrated).toEqual(['0001_create_uploads', '0002_processing', '0004_partial_indexes']);
       const indexes = connection
         .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'uploads' and sql is not null order by name")
         .all()
@@ -136,16 +145,11 @@ describe('SqliteMetadataStore on a file', () => {
       expect(plan("select * from uploads where status = ? and (lease_until is null or lease_until < 5) order by lease_until limit 10", 'processing')).toContain(
         'uploads_status_expiry (status=?)',
       );
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   it('adds a pending upload to the quota index only, and a ready one to the listing index only', async () => {
-    const connection = new BetterSqlite3(':memory:');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-    try {
-      await migrateToLatest(db);
+    await onFreshMemoryDatabase(async (connection) => {
       const WHERE: Record<string, string> = {
         uploads_owner_listing: "status = 'ready' and owner is not null",
         uploads_owner_pending: "status in ('pending', 'processing') and owner is not null",
@@ -159,9 +163,7 @@ describe('SqliteMetadataStore on a file', () => {
       expect([entries('uploads_owner_pending'), entries('uploads_owner_listing')]).toEqual([1, 0]);
       connection.prepare("update uploads set status = 'ready', completed_at = 3 where id = 'a'").run();
       expect([entries('uploads_owner_pending'), entries('uploads_owner_listing')]).toEqual([0, 1]);
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   it('puts the database in WAL mode', async () => {

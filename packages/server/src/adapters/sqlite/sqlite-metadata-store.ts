@@ -9,7 +9,7 @@ import { migrateToLatest } from '../kysely/migrations.js';
 import { toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
 import { TurnBatch, type ItemOutcome } from './turn-batch.js';
-import { UPLOAD_COLUMNS, type Database, type NewUploadRow } from '../kysely/uploads-table.js';
+import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type NewUploadRow } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock before failing with 503 (default 5000). */
@@ -49,7 +49,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     this.atCap = connection.prepare<[string, number, number], 1>(AT_CAP_QUERY).pluck();
     // Positional parameters: binding 21 named ones from an object cost about a third of the insert.
     this.insert = connection.prepare(
-      `insert into uploads (${UPLOAD_COLUMNS.map(([c]) => c).join(', ')}) values (${UPLOAD_COLUMNS.map(() => '?').join(', ')})`,
+      `insert into uploads (${UPLOAD_COLUMN_LIST}) values (${UPLOAD_COLUMNS.map(() => '?').join(', ')})`,
     );
     const insertAll = connection.transaction((items: CappedInsert[]) => items.map((item) => this.insertOne(item)));
     this.inserts = new TurnBatch({
@@ -70,9 +70,11 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
 
   /** One item of a batch: a duplicate id fails that item alone; any other error rolls back the batch. */
   private insertOne(item: CappedInsert): ItemOutcome<boolean> {
-    if (item.maxPending < 1 || this.atCap.get(item.row.owner, item.now, item.maxPending - 1) !== undefined) return { ok: true, value: false };
+    // A cap below one admits nothing (SQLite would read the negative offset as 0).
+    const atCap = item.maxPending < 1 || this.atCap.get(item.row.owner, item.now, item.maxPending - 1) !== undefined;
+    if (atCap) return { ok: true, value: false };
     try {
-      this.insert.run(UPLOAD_COLUMNS.map(([c]) => item.row[c]));
+      this.insert.run(uploadRowValues(item.row));
       return { ok: true, value: true };
     } catch (error) {
       if (!this.errors.isDuplicateKey(error)) throw error;
