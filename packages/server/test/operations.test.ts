@@ -9,7 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startServer, type RunningServer } from '../src/start-server.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { pngBytes } from './fixtures/images.js';
-import { runCli, serve } from './cli-process.js';
+import { runCli, serve, startProcess } from './cli-process.js';
 
 const dirs: string[] = [];
 const running: RunningServer[] = [];
@@ -188,6 +188,42 @@ describe('the direct-upload command', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(join(dir, 'direct-upload.sqlite'))).toBe(true);
+  });
+
+  it('serve logs one line per request at the default level, with upload tokens redacted', async () => {
+    const dir = await tempDir();
+    const started = await startProcess(['serve'], { DATA_DIR: dir, PORT: '0' }, /"publicUrl":"([^"]+)"/);
+    try {
+      const url = /"publicUrl":"([^"]+)"/.exec(started.output())![1]!;
+      const browser = new Browser(url);
+      const bytes = await pngBytes(8, 8);
+      const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });
+      expect(created.status).toBe(201);
+      const target = new URL(created.body.target.url);
+      const token = target.searchParams.get('token')!;
+      expect((await send(created.body.target, bytes)).status).toBe(200);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+      // A line is written when its response has finished, which may follow the client's read.
+      const accessLines = () =>
+        started
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"request completed"'))
+          .map((line) => JSON.parse(line) as { req: { method: string; url: string; remoteAddress: string }; res: { statusCode: number }; responseTime: number });
+      for (let i = 0; i < 50 && accessLines().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(accessLines().map((l) => [l.req.method, l.req.url, l.res.statusCode])).toEqual([
+        ['POST', '/api/uploads', 201],
+        ['PUT', `${target.pathname}?token=[redacted]`, 200],
+        ['GET', '/healthz', 200],
+      ]);
+      expect(accessLines().every((l) => l.req.remoteAddress === '127.0.0.1' && typeof l.responseTime === 'number')).toBe(true);
+      expect(started.output()).not.toContain('incoming request');
+      expect(started.output()).not.toContain(token);
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
   });
 
   it('on SIGTERM stops accepting, finishes the transfer in flight, then exits', async () => {
