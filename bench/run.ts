@@ -11,6 +11,7 @@ import { createDatabase, postgresAnswers, POSTGRES_URL, type BenchDatabase } fro
 import { sleep, stopAll, terminateAllNow } from './lib/processes.js';
 import {
   apiEnv,
+  CLI,
   CLIENT_CPU,
   removeTempDirs,
   requireBuild,
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
     parts: [...PARTS].sort(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, kernel: release(), node: process.version, load },
     pinning: { server: SERVER_CPU, everythingElse: CLIENT_CPU },
+    /** The build measured (BENCH_CLI, when set, names another build than this checkout's). */
+    cli: CLI.startsWith(ROOT) ? CLI.slice(ROOT.length) : CLI,
     images: { '2 MiB': { bytes: image2.bytes.length, width: image2.width, height: image2.height }, '20 MiB': { bytes: image20.bytes.length, width: image20.width, height: image20.height } },
     table,
     presign,

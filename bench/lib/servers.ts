@@ -2,12 +2,13 @@
 import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseEnv, freePort, startNode, waitForHttp, waitForOutput, type Child } from './processes.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(ROOT, 'packages/server/dist/cli.js');
+/** The built command under test: this checkout's, or another build's (`BENCH_CLI`) for a before/after comparison. */
+export const CLI = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(ROOT, 'packages/server/dist/cli.js');
 const BENCH = join(ROOT, 'bench');
 
 /** Where the server under test runs, and where everything else (load, client, s3rver, worker) runs. */

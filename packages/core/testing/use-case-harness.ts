@@ -105,7 +105,13 @@ export function unlimited(): RateLimiter {
 }
 
 export function harness(
-  overrides: { policy?: Partial<UploadPolicy>; ownerRateLimiter?: RateLimiter; jobs?: 'immediate' | 'manual'; observer?: UploadObserver } = {},
+  overrides: {
+    policy?: Partial<UploadPolicy>;
+    ownerRateLimiter?: RateLimiter;
+    jobs?: 'immediate' | 'manual';
+    observer?: UploadObserver;
+    sha256?: (bytes: Uint8Array) => string | Promise<string>;
+  } = {},
 ) {
   let now = new Date('2026-06-01T12:00:00.000Z');
   const storage = new MemoryStorage();
@@ -133,6 +139,7 @@ export function harness(
     newId: () => randomUUID(),
     digest: (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32),
     ...(overrides.observer ? { observer: overrides.observer } : {}),
+    ...(overrides.sha256 ? { sha256: overrides.sha256 } : {}),
   };
   void jobs.work((id, signal) => processUpload(deps, id, signal));
   return {

@@ -17,6 +17,7 @@ import { registerMetrics } from './metrics/metrics-plugin.js';
 import { startSweeper } from './sweeper.js';
 import { freePort } from './free-port.js';
 import { timeOrderedId } from './time-ordered-id.js';
+import { nodeSha256Base64 } from './node-sha256.js';
 
 export interface RunningServer {
   url: string;
@@ -91,6 +92,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       clock: () => new Date(),
       newId: () => timeOrderedId(),
       digest,
+      sha256: nodeSha256Base64,
     };
     app = await buildApp({
       logger: { level: config.logLevel },

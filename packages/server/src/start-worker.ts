@@ -6,6 +6,7 @@ import { loadSecretKey } from './config/secret-key.js';
 import { SharpImageProcessor } from './adapters/sharp/sharp-image-processor.js';
 import { jobsAtOnce, openJobRunner, openMetadataStore, openStorage } from './adapters-from-config.js';
 import { startSweeper } from './sweeper.js';
+import { nodeSha256Base64 } from './node-sha256.js';
 import { policyOf } from './start-server.js';
 
 export interface RunningWorker {
@@ -36,6 +37,7 @@ export async function startWorker(env: Env): Promise<RunningWorker> {
     policy: policyOf(config),
     clock: () => new Date(),
     observer: silentObserver,
+    sha256: nodeSha256Base64,
   };
   await jobs.work((uploadId, signal) => processUpload(deps, uploadId, signal));
   const stopSweeper = startSweeper(deps, config.sweepIntervalSeconds, log);

@@ -202,6 +202,19 @@ describe('completeUpload and processUpload', () => {
     });
   }
 
+  it('checks the checksum with the hash it is given (deps.sha256), not only the default', async () => {
+    for (const [hash, status] of [[(bytes: Uint8Array) => sha256(bytes), 'ready'], [() => 'AAAA', 'rejected']] as const) {
+      const hashed: number[] = [];
+      const h = harness({ sha256: (bytes) => (hashed.push(bytes.byteLength), hash(bytes)) });
+      const body = fakePng(3, 3);
+      const { upload, target } = await started(h, body, { checksum: { algorithm: 'sha256', value: sha256(body) } });
+      await h.transfer(target, body);
+      await completeUpload(h.deps, 'alice', upload.id).catch(() => undefined);
+      expect(hashed).toEqual([body.byteLength]);
+      expect((await h.metadata.getUpload(upload.id))!.status).toBe(status);
+    }
+  });
+
   it('rejects a stored type other than the signed one', async () => {
     const h = harness();
     const body = fakePng(3, 3);

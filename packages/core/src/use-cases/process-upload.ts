@@ -10,6 +10,7 @@ import type { Storage } from '../ports/storage.js';
 import type { UploadObserver } from '../ports/upload-observer.js';
 import type { Clock, UploadPolicy } from '../policy.js';
 import { variantFilename } from './image-view.js';
+import type { Sha256Base64 } from './sha256.js';
 import { readVerifiedBytes } from './verify-bytes.js';
 
 export interface ProcessUploadDeps {
@@ -19,6 +20,12 @@ export interface ProcessUploadDeps {
   policy: UploadPolicy;
   clock: Clock;
   observer?: UploadObserver;
+  /**
+   * Hashes the upload to check its declared checksum; WebCrypto's by default. Servers pass a
+   * synchronous node:crypto one: WebCrypto copies the bytes before hashing them, a photo's worth of
+   * memory and time per upload.
+   */
+  sha256?: Sha256Base64;
 }
 
 const PUBLIC_CACHE = 'public, max-age=31536000, immutable';
@@ -94,7 +101,7 @@ export async function processUpload(deps: ProcessUploadDeps, id: string, signal?
 }
 
 async function produce(deps: ProcessUploadDeps, record: UploadRecord, signal?: AbortSignal) {
-  const bytes = await readVerifiedBytes(deps.storage, record, signal);
+  const bytes = await readVerifiedBytes(deps.storage, record, signal, deps.sha256);
   const processed = await deps.images.process(bytes, {
     maxPixels: deps.policy.maxPixels,
     maxFrames: deps.policy.maxFrames,

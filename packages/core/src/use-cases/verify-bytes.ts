@@ -3,14 +3,19 @@ import { SNIFF_BYTES, sniffImageType } from '../domain/image-types.js';
 import type { UploadRecord } from '../domain/upload.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { ObjectBytes, Storage } from '../ports/storage.js';
-import { sha256Base64 } from './sha256.js';
+import { sha256Base64, type Sha256Base64 } from './sha256.js';
 
 /**
  * The verified bytes; DomainError `not_uploaded` when absent, a 422 code when they differ. One read
  * answers the bytes with their stored size and type (no `HEAD` first); it buffers at most the
  * declared size, so a larger object is refused without being read.
  */
-export async function readVerifiedBytes(storage: Storage, record: UploadRecord, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readVerifiedBytes(
+  storage: Storage,
+  record: UploadRecord,
+  signal?: AbortSignal,
+  sha256: Sha256Base64 = sha256Base64,
+): Promise<Uint8Array> {
   let stored: ObjectBytes | null;
   try {
     stored = await storage.read(record.incomingKey, { maxBytes: record.size, signal });
@@ -28,7 +33,7 @@ export async function readVerifiedBytes(storage: Storage, record: UploadRecord, 
   if (normalizeType(stored.contentType) !== record.contentType) {
     throw new DomainError('type_mismatch', `Stored as "${stored.contentType ?? 'unknown'}", declared "${record.contentType}".`);
   }
-  if (record.checksumSha256 && (await sha256Base64(bytes)) !== record.checksumSha256) {
+  if (record.checksumSha256 && (await sha256(bytes)) !== record.checksumSha256) {
     throw new DomainError('checksum_mismatch');
   }
   const sniffed = sniffImageType(bytes.subarray(0, SNIFF_BYTES));

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DomainError, unavailable } from '@direct-upload/core';
 import type { ObjectBytes, ObjectHeaders, ObjectInfo, Storage, StorageCallOptions } from '@direct-upload/core';
+import { ByteSink } from './byte-sink.js';
 import { presignerFor } from './s3-bucket-locator.js';
 import { PresignedHead } from './presigned-head.js';
 import type { SigV4Presigner } from './sigv4-presigner.js';
@@ -136,7 +137,7 @@ function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
 
-/** Streams the body into one buffer, giving up as soon as it grows past `maxBytes`. */
+/** Streams the body into one buffer (sized by the announced length), giving up as soon as it grows past `maxBytes`. */
 async function collect(
   body: AsyncIterable<Uint8Array> & { destroy?: (error?: unknown) => void },
   declared: number | undefined,
@@ -151,17 +152,15 @@ async function collect(
   }
   const onAbort = () => release(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  const sink = new ByteSink(declared);
   try {
     signal?.throwIfAborted();
     for await (const chunk of body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
+      if (sink.size + chunk.byteLength > maxBytes) {
         release();
         throw new DomainError('file_too_large', `The object holds more than the ${maxBytes} bytes allowed.`);
       }
-      chunks.push(chunk);
+      sink.push(chunk);
     }
   } catch (error) {
     if (error instanceof DomainError) throw error;
@@ -169,8 +168,9 @@ async function collect(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  return Buffer.concat(chunks, total);
+  return sink.bytes();
 }
+
 
 /** HeadObject answers a bare 404 (no body to name it); other calls name it NoSuchKey. */
 function isMissingObject(error: unknown): boolean {
