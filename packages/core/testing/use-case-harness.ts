@@ -10,6 +10,7 @@ import {
   type ImageProcessor,
   type JobRunner,
   type RateLimiter,
+  type Sha256Base64,
   type UploadObserver,
   type UploadPolicy,
   type UrlResolver,
@@ -110,7 +111,7 @@ export function harness(
     ownerRateLimiter?: RateLimiter;
     jobs?: 'immediate' | 'manual';
     observer?: UploadObserver;
-    sha256?: (bytes: Uint8Array) => string | Promise<string>;
+    sha256?: Sha256Base64;
   } = {},
 ) {
   let now = new Date('2026-06-01T12:00:00.000Z');
