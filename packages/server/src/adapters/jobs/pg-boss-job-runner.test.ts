@@ -114,6 +114,24 @@ describe.skipIf(!available)('PgBossJobRunner', () => {
     }
   });
 
+  it('hands a job it queued to its own idle worker at once, not after a polling interval', { timeout: 45_000 }, async () => {
+    const queue = newQueue();
+    // Polling every 30 s: a job found within a few seconds was not found by polling.
+    const instance = runner({ queue, concurrency: 2, pollingIntervalSeconds: 30 });
+    const handled: Array<{ id: string; at: number }> = [];
+    await instance.work(async (id) => {
+      handled.push({ id, at: Date.now() });
+    });
+    // Let the first fetches (which find nothing) finish, so both subscriptions wait out their interval.
+    await sleep(1_500);
+    for (const id of [randomUUID(), randomUUID()]) {
+      const queuedAt = Date.now();
+      await instance.enqueue(id);
+      await until(() => handled.some((job) => job.id === id), 'the job is handled', 10_000);
+      expect(handled.find((job) => job.id === id)!.at - queuedAt).toBeLessThan(10_000);
+    }
+  });
+
   it('retries a job whose handler threw, and reports the failure', { timeout: 45_000 }, async () => {
     const queue = newQueue();
     const producer = runner({ queue });
