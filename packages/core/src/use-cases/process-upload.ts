@@ -21,9 +21,9 @@ export interface ProcessUploadDeps {
   clock: Clock;
   observer?: UploadObserver;
   /**
-   * Hashes the upload to check its declared checksum; WebCrypto's by default. Servers pass a
-   * synchronous node:crypto one: WebCrypto copies the bytes before hashing them, a photo's worth of
-   * memory and time per upload.
+   * Hashes the upload to check its declared checksum; WebCrypto's by default, which copies the bytes
+   * before hashing them (a photo's worth of memory and time per upload): a runtime with a hash that
+   * reads the bytes in place passes it here.
    */
   sha256?: Sha256Base64;
 }
@@ -101,7 +101,7 @@ export async function processUpload(deps: ProcessUploadDeps, id: string, signal?
 }
 
 async function produce(deps: ProcessUploadDeps, record: UploadRecord, signal?: AbortSignal) {
-  const bytes = await readVerifiedBytes(deps.storage, record, signal, deps.sha256);
+  const bytes = await readVerifiedBytes(deps, record, signal);
   const processed = await deps.images.process(bytes, {
     maxPixels: deps.policy.maxPixels,
     maxFrames: deps.policy.maxFrames,

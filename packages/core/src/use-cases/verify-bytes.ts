@@ -11,14 +11,14 @@ import { sha256Base64, type Sha256Base64 } from './sha256.js';
  * declared size, so a larger object is refused without being read.
  */
 export async function readVerifiedBytes(
-  storage: Storage,
+  deps: { storage: Storage; sha256?: Sha256Base64 },
   record: UploadRecord,
   signal?: AbortSignal,
-  sha256: Sha256Base64 = sha256Base64,
 ): Promise<Uint8Array> {
+  const sha256 = deps.sha256 ?? sha256Base64;
   let stored: ObjectBytes | null;
   try {
-    stored = await storage.read(record.incomingKey, { maxBytes: record.size, signal });
+    stored = await deps.storage.read(record.incomingKey, { maxBytes: record.size, signal });
   } catch (error) {
     if (isDomainError(error) && error.code === 'file_too_large') {
       throw new DomainError('size_mismatch', `Stored more than the ${record.size} bytes declared.`);

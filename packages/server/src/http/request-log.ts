@@ -24,17 +24,17 @@ function writes(request: FastifyRequest, level: Level): boolean {
 }
 
 /** Shaped for Fastify's `req` serializer, which writes `ip` as `remoteAddress` (the same fields as its own lines, less host and port). */
-const describe = (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), ip: request.ip });
+const requestFields = (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), ip: request.ip });
 
 export class AccessLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    if (writes(request, 'debug')) request.log.debug({ req: describe(request) }, 'incoming request');
+    if (writes(request, 'debug')) request.log.debug({ req: requestFields(request) }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const res = { statusCode: reply.statusCode };
     // The response broke off after its headers (a stream failed): always worth a line.
-    if (error) request.log.error({ req: describe(request), res, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else if (writes(request, 'info')) request.log.info({ req: describe(request), res, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) request.log.error({ req: requestFields(request), res, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else if (writes(request, 'info')) request.log.info({ req: requestFields(request), res, responseTime: reply.elapsedTime }, 'request completed');
   }
 }

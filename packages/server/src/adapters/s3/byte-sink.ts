@@ -9,32 +9,36 @@
 export class ByteSink {
   private buffer: Buffer | null;
   private chunks: Uint8Array[] = [];
-  /** Bytes taken so far. */
-  size = 0;
+  private taken = 0;
 
   constructor(expected: number | undefined) {
     // Never from Buffer's shared pool: the result's ArrayBuffer holds this body's bytes alone.
     this.buffer = expected !== undefined && expected > 0 ? Buffer.allocUnsafeSlow(expected) : null;
   }
 
+  /** Bytes taken so far. */
+  get size(): number {
+    return this.taken;
+  }
+
   push(chunk: Uint8Array): void {
-    if (this.buffer && this.size + chunk.byteLength <= this.buffer.byteLength) this.buffer.set(chunk, this.size);
+    if (this.buffer && this.taken + chunk.byteLength <= this.buffer.byteLength) this.buffer.set(chunk, this.taken);
     else this.spill().push(chunk);
-    this.size += chunk.byteLength;
+    this.taken += chunk.byteLength;
   }
 
   /** The bytes taken, in order; a body shorter than announced is copied out, so no unwritten byte is reachable. */
   bytes(): Uint8Array {
-    if (!this.buffer) return Buffer.concat(this.chunks, this.size);
-    if (this.size === this.buffer.byteLength) return this.buffer;
-    const taken = new Uint8Array(this.size);
-    taken.set(this.buffer.subarray(0, this.size));
-    return taken;
+    if (!this.buffer) return Buffer.concat(this.chunks, this.taken);
+    if (this.taken === this.buffer.byteLength) return this.buffer;
+    const written = new Uint8Array(this.taken);
+    written.set(this.buffer.subarray(0, this.taken));
+    return written;
   }
 
   private spill(): Uint8Array[] {
     if (this.buffer) {
-      this.chunks = [this.buffer.subarray(0, this.size)];
+      this.chunks = [this.buffer.subarray(0, this.taken)];
       this.buffer = null;
     }
     return this.chunks;

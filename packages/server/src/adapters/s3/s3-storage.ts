@@ -171,7 +171,6 @@ async function collect(
   return sink.bytes();
 }
 
-
 /** HeadObject answers a bare 404 (no body to name it); other calls name it NoSuchKey. */
 function isMissingObject(error: unknown): boolean {
   const e = error as { name?: unknown; $metadata?: { httpStatusCode?: number } } | null;
