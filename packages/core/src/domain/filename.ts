@@ -7,7 +7,8 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u206
 
 export function cleanFilename(name: string): string {
   const base = name.replace(UNSAFE, '_').replace(/^\.+/, '').trim();
-  const limited = [...base].slice(0, FILENAME_MAX).join('');
+  // The limit counts code points; a name of no more UTF-16 units than that cannot exceed it.
+  const limited = base.length <= FILENAME_MAX ? base : [...base].slice(0, FILENAME_MAX).join('');
   return limited.length > 0 ? limited : 'file';
 }
 

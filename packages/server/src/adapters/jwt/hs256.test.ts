@@ -59,6 +59,24 @@ describe('verifyHs256', () => {
     for (const [why, token] of Object.entries(refused)) expect(verifyHs256(token, key, t), why).toBeNull();
   });
 
+  it('judges every header on its own, whichever header it saw before', () => {
+    const t = now();
+    const good = { sub: 'u', exp: t + 60 };
+    const headers: Array<[unknown, boolean]> = [
+      [{ alg: 'HS256', typ: 'JWT' }, true],
+      [{ alg: 'HS512', typ: 'JWT' }, false],
+      [{ alg: 'HS256', typ: 'JWT' }, true],
+      [{ alg: 'HS256', crit: ['exp'] }, false],
+      [{ alg: 'HS256' }, true],
+      ['{alg', false],
+      [{ alg: 'HS256' }, true],
+      [{ alg: 'HS256', typ: 'JWT' }, true],
+    ];
+    for (const [round, [header, accepted]] of [...headers, ...headers].entries()) {
+      expect(verifyHs256(forge(header, good), key, t) !== null, `${round}: ${JSON.stringify(header)}`).toBe(accepted);
+    }
+  });
+
   it('accepts a token whose nbf has come', () => {
     const t = now();
     expect(verifyHs256(forge({ alg: 'HS256' }, { sub: 'u', exp: t + 60, nbf: t }), key, t)).not.toBeNull();
