@@ -25,7 +25,7 @@ import {
   startWorker,
 } from './lib/servers.js';
 import { fixed, int, markdownTable, pct } from './lib/table.js';
-import { presignThroughput, type PresignReport } from './presign-throughput.js';
+import { ECHO_SATURATED, presignThroughput, type PresignReport, type PresignSummary } from './presign-throughput.js';
 import { overheadRows, workerOverhead, type OverheadReport } from './worker-overhead.js';
 
 /*
@@ -42,7 +42,7 @@ const PRESIGN_TARGET = 0.45;
 const HARD_LIMIT_MS = 9 * 60_000;
 
 const SETTINGS = {
-  presign: { rounds: 3, connections: 50, durationSeconds: QUICK ? 1 : 3, warmupSeconds: 1, prewarmSeconds: QUICK ? 1 : 3 },
+  presign: { rounds: 3, connections: 50, durationSeconds: QUICK ? 1 : 3, warmupSeconds: 1, prewarmSeconds: QUICK ? 1 : 3, processes: QUICK ? 1 : 2 },
   cpu: { rounds: QUICK ? 1 : 3, uploads2: QUICK ? 3 : 20, uploads20: QUICK ? 2 : 10 },
   latency: { rounds: QUICK ? 1 : 3, connections: 200, createSeconds: QUICK ? 1 : 3, warmupSeconds: 1, completesPerRound: QUICK ? 400 : 800 },
   overhead: { rounds: QUICK ? 1 : 5, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK },
@@ -72,10 +72,18 @@ async function main(): Promise<void> {
     const apiS3 = await startApi('api-s3', apiEnv(s3Env(s3)));
     if (PARTS.has('a')) {
       log('a. presign throughput (req/s of POST /api/uploads / req/s of a bare Fastify echo)');
-      const echo = await startEcho();
-      const apiDisk = await startApi('api-disk', apiEnv({ STORAGE: 'disk' }));
-      presign = await presignThroughput(echo, { s3: apiS3, disk: apiDisk }, SETTINGS.presign, log);
-      await Promise.all([echo.child.stop(), apiDisk.child.stop()]);
+      const more = SETTINGS.presign.processes - 1;
+      const echo = [await startEcho()];
+      const s3Apis = [apiS3];
+      const diskApis = [await startApi('api-disk', apiEnv({ STORAGE: 'disk' }))];
+      for (let i = 0; i < more; i++) {
+        echo.push(await startEcho());
+        s3Apis.push(await startApi(`api-s3-${i + 2}`, apiEnv(s3Env(s3))));
+        diskApis.push(await startApi(`api-disk-${i + 2}`, apiEnv({ STORAGE: 'disk' })));
+      }
+      presign = await presignThroughput(echo, { s3: s3Apis, disk: diskApis }, SETTINGS.presign, log);
+      // The first S3 API goes on to (c).
+      await Promise.all([...echo, ...s3Apis.slice(1), ...diskApis].map((server) => server.child.stop()));
     }
     if (PARTS.has('c')) {
       log('c. latency of create and complete at 200 concurrent connections');
@@ -169,6 +177,16 @@ async function main(): Promise<void> {
   log(`\nwritten ${file.slice(ROOT.length)} in ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`);
 }
 
+/**
+ * PASS only when both the req/s ratio and the CPU ratio reach the target: with the echo short of
+ * saturation its req/s measure the load generator and inflate the req/s ratio (the CPU ratio, the
+ * throughput ratio each would reach with its core to itself, does not depend on that).
+ */
+function presignVerdict(s: PresignSummary): string {
+  const verdict = s.ratio >= PRESIGN_TARGET && s.cpuRatio >= PRESIGN_TARGET ? 'PASS' : 'MISS';
+  return s.echoSaturated ? verdict : `${verdict} (echo under ${pct(ECHO_SATURATED)} busy: read the CPU ratio)`;
+}
+
 function renderTable(presign: PresignReport | null, cpu: CpuReport | null, latency: LatencyReport | null, moreRows: string[][] = []): string {
   const rows: string[][] = [];
   for (const [storage, s] of Object.entries(presign?.storages ?? {})) {
@@ -176,11 +194,11 @@ function renderTable(presign: PresignReport | null, cpu: CpuReport | null, laten
     rows.push([
       `a. presign req/s ÷ Fastify echo req/s, STORAGE=${storage}`,
       fixed(s.ratio, 3),
-      `>= ${PRESIGN_TARGET} ${s.ratio >= PRESIGN_TARGET ? 'PASS' : 'MISS'}`,
+      `>= ${PRESIGN_TARGET} ${presignVerdict(s)}`,
       `${int(s.rps)} vs ${int(s.echoRps)} req/s (server busy ${pct(s.serverBusy)} vs ${pct(echo.serverBusy)}); ` +
         `server CPU/request ${int(s.cpuUsPerRequest)} vs ${int(echo.cpuUsPerRequest)} us (ratio ${fixed(s.cpuRatio, 3)}); ` +
         `p50/p99 ${fixed(s.latencyMs.p50, 1)}/${fixed(s.latencyMs.p99, 1)} ms (echo ${fixed(echo.latencyMs.p50, 1)}/${fixed(echo.latencyMs.p99, 1)}); ` +
-        `non-2xx ${s.non2xx} (echo ${echo.non2xx}), errors ${s.errors}; ${options.connections} connections, ${options.rounds} rounds`,
+        `non-2xx ${s.non2xx} (echo ${echo.non2xx}), errors ${s.errors}; ${options.connections} connections, ${options.rounds} rounds of ${options.processes} processes each`,
     ]);
   }
   for (const c of cpu?.cases ?? []) {
