@@ -1,9 +1,14 @@
 // Authorizer for AUTH_MODE=anonymous: each browser gets an owner id carried in an HMAC-signed cookie.
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Authorizer, Credentials, Principal } from '@direct-upload/core';
+import { hmacSha256, type HmacSha256 } from '../../hmac-sha256.js';
 
 export class AnonymousCookieAuthorizer implements Authorizer {
-  constructor(private readonly key: Uint8Array) {}
+  private readonly hmac: HmacSha256;
+
+  constructor(key: Uint8Array) {
+    this.hmac = hmacSha256(key);
+  }
 
   /** A new owner and the session token that proves it. */
   issue(): { owner: string; token: string } {
@@ -23,6 +28,6 @@ export class AnonymousCookieAuthorizer implements Authorizer {
   }
 
   private mac(owner: string): string {
-    return createHmac('sha256', this.key).update(owner).digest('base64url');
+    return this.hmac.digest(owner, 'base64url');
   }
 }

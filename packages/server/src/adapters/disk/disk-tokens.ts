@@ -1,5 +1,6 @@
 // HMAC-signed, expiring tokens that alone authorize one upload to, or one read from, the disk store.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256, type HmacSha256 } from '../../hmac-sha256.js';
 
 /** What an upload URL allows: exactly these bytes, to this key, until `exp`. */
 export interface UploadTokenClaims {
@@ -39,12 +40,12 @@ const CHECKSUM = /^[A-Za-z0-9+/]{43}=$/;
 type Purpose = 'upload' | 'read';
 
 export class DiskTokens {
-  private readonly secret: Buffer;
+  private readonly hmac: HmacSha256;
   private readonly now: () => number;
 
   constructor(secret: Uint8Array, options: DiskTokensOptions = {}) {
     if (secret.byteLength < MIN_SECRET_BYTES) throw new Error(`The disk token secret must hold at least ${MIN_SECRET_BYTES} bytes.`);
-    this.secret = Buffer.from(secret);
+    this.hmac = hmacSha256(secret);
     this.now = options.now ?? Date.now;
   }
 
@@ -120,7 +121,7 @@ export class DiskTokens {
   }
 
   private mac(body: string): string {
-    return createHmac('sha256', this.secret).update(`${VERSION}.${body}`).digest('base64url');
+    return this.hmac.digest(`${VERSION}.${body}`, 'base64url');
   }
 }
 

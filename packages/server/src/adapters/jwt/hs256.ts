@@ -1,5 +1,6 @@
 // Synchronous verification of compact HS256 JWTs on node:crypto (RFC 7515/7519 rules that apply to HS256).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import type { HmacSha256 } from '../../hmac-sha256.js';
 
 /*
  * Every request of the API carries a token, so this runs on the hot path: one HMAC and one small
@@ -42,15 +43,15 @@ function acceptableHeader(segment: string): boolean {
   return true;
 }
 
-/** The claims of a valid, unexpired token signed with `key`, or null. `now` is in seconds. */
-export function verifyHs256(token: string, key: Buffer, now: number): JwtClaims | null {
+/** The claims of a valid, unexpired token signed with the key of `mac`, or null. `now` is in seconds. */
+export function verifyHs256(token: string, mac: HmacSha256, now: number): JwtClaims | null {
   if (token.length > MAX_TOKEN_LENGTH) return null;
   const shape = SHAPE.exec(token);
   if (!shape) return null;
   const [, headerPart, signaturePart] = shape as unknown as [string, string, string];
   const signed = token.length - signaturePart.length - 1;
 
-  const expected = createHmac('sha256', key).update(token.slice(0, signed)).digest();
+  const expected = mac.digest(token.slice(0, signed));
   if (!timingSafeEqual(Buffer.from(signaturePart, 'base64url'), expected)) return null;
 
   if (!acceptableHeader(headerPart)) return null;

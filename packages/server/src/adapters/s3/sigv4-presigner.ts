@@ -1,6 +1,7 @@
 // SigV4 query-string presigning on node:crypto: the URLs of the SDK's getSignedUrl at a fraction of its cost.
 import * as crypto from 'node:crypto';
 import type { AwsCredentialIdentity } from './s3-client.js';
+import { hmacSha256, type HmacSha256 } from '../../hmac-sha256.js';
 
 export type PresignMethod = 'PUT' | 'GET' | 'HEAD';
 
@@ -58,7 +59,7 @@ const oneShotHash = (crypto as Partial<typeof crypto>).hash;
 
 interface CachedSigningKey {
   secret: string;
-  key: Buffer;
+  mac: HmacSha256;
 }
 
 /** [raw name, encoded name, encoded value]: the canonical query sorts by encoded name, the URL by raw name. */
@@ -145,8 +146,7 @@ export class SigV4Presigner {
     const canonicalRequest = `${method}\n${path}\n${canonicalQuery}\n${headers.lines}\n${headers.names}\nUNSIGNED-PAYLOAD`;
     const scope = `${shortDate}/${address.region}/${address.service}/aws4_request`;
     const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const signingKey = this.signingKey(credentials, shortDate, address.region, address.service);
-    const signature = crypto.createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
+    const signature = this.signingMac(credentials, shortDate, address.region, address.service).digest(stringToSign, 'hex');
     return `${address.origin}${path}?${layout.urlBefore}${signerParams}&X-Amz-Signature=${signature}&${signedHeadersParam}${layout.urlAfter}`;
   }
 
@@ -199,11 +199,12 @@ export class SigV4Presigner {
   }
 
   /** The derived key changes only with the day, so it is derived once per day (and per secret). */
-  private signingKey(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): Buffer {
+  /** The HMAC under the day's derived signing key, kept with its padded blocks ready. */
+  private signingMac(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): HmacSha256 {
     const cacheKey = `${shortDate}\n${region}\n${service}\n${credentials.accessKeyId}`;
     const cached = this.signingKeys.get(cacheKey);
     // A rotated secret under the same key id must not reuse the old derivation.
-    if (cached && cached.secret === credentials.secretAccessKey) return cached.key;
+    if (cached && cached.secret === credentials.secretAccessKey) return cached.mac;
 
     const dateKey = hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
     const key = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
@@ -211,8 +212,9 @@ export class SigV4Presigner {
     while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
       this.signingKeys.delete(this.signingKeys.keys().next().value!);
     }
-    this.signingKeys.set(cacheKey, { secret: credentials.secretAccessKey, key });
-    return key;
+    const mac = hmacSha256(key);
+    this.signingKeys.set(cacheKey, { secret: credentials.secretAccessKey, mac });
+    return mac;
   }
 }
 
