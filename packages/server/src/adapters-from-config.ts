@@ -91,11 +91,16 @@ export type Warn = (details: object, message: string) => void;
 export function openRateLimiters(config: Readonly<Config>, warn: Warn): RateLimiters {
   const { perOwnerPerMinute, perIpPerMinute } = config.rateLimit;
   if (!config.redis) {
+    const owner = new MemoryRateLimiter({ points: perOwnerPerMinute, durationSeconds: 60 });
+    const ip = new MemoryRateLimiter({ points: perIpPerMinute, durationSeconds: 60 });
     return {
-      owner: new MemoryRateLimiter({ points: perOwnerPerMinute, durationSeconds: 60 }),
-      ip: new MemoryRateLimiter({ points: perIpPerMinute, durationSeconds: 60 }),
+      owner,
+      ip,
       ping: async () => {},
-      close: async () => {},
+      close: async () => {
+        owner.close();
+        ip.close();
+      },
     };
   }
   const client = createRedisClient(config.redis.url, {
