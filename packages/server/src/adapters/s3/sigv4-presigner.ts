@@ -198,8 +198,10 @@ export class SigV4Presigner {
     return this.escapedSessionToken;
   }
 
-  /** The derived key changes only with the day, so it is derived once per day (and per secret). */
-  /** The HMAC under the day's derived signing key, kept with its padded blocks ready. */
+  /**
+   * The HMAC under the day's signing key. The derived key changes only with the day, so it is
+   * derived once per day (and per secret) and kept with its padded blocks ready.
+   */
   private signingMac(credentials: AwsCredentialIdentity, shortDate: string, region: string, service: string): HmacSha256 {
     const cacheKey = `${shortDate}\n${region}\n${service}\n${credentials.accessKeyId}`;
     const cached = this.signingKeys.get(cacheKey);
