@@ -24,25 +24,31 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
   });
 }
 
+/** Starts a long-running command; `output` is everything it has written so far, both streams. */
+export function spawnCli(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  requireBuild();
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env } });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return { child, output: () => out, exited };
+}
+
 /** Starts a long-running command and waits until its output matches `ready`. */
 export async function startProcess(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  requireBuild();
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...baseEnv(), ...env } });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
+  const started = spawnCli(args, env);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (ready.test(out)) resolve();
+    started.child.stdout!.on('data', () => {
+      if (ready.test(started.output())) resolve();
     });
-    void exited.then((code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+    void started.exited.then((code) => reject(new Error(`${args.join(' ')} exited ${code}: ${started.output()}`)));
   });
-  return { child, output: () => out, exited };
+  return started;
 }
 
 /** Starts `direct-upload serve` and waits until it logs its address. */

@@ -9,7 +9,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { startServer, type RunningServer } from '../src/start-server.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { pngBytes } from './fixtures/images.js';
-import { runCli, serve, startProcess } from './cli-process.js';
+import { runCli, serve, spawnCli, startProcess } from './cli-process.js';
+import { freePort } from '../src/free-port.js';
 
 const dirs: string[] = [];
 const running: RunningServer[] = [];
@@ -224,6 +225,37 @@ describe('the direct-upload command', () => {
       started.child.kill('SIGTERM');
       await started.exited;
     }
+  });
+
+  it('serve at LOG_LEVEL=silent writes nothing through an upload, its processing and refused requests', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const started = spawnCli(['serve'], { DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'silent' });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      // Nothing to wait for in the output: it answers when it is up.
+      let up = false;
+      for (let i = 0; i < 150 && !up; i++) {
+        up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up).toBe(true);
+      const browser = new Browser(url);
+      const bytes = await pngBytes(8, 8);
+      const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });
+      expect(created.status).toBe(201);
+      expect((await send(created.body.target, bytes)).status).toBe(200);
+      const completed = await browser.request('POST', `/api/uploads/${created.body.upload.id}/complete`);
+      expect(completed.status).toBe(200);
+      expect((await browser.request('GET', '/api/images/00000000-0000-7000-8000-000000000000')).status).toBe(404);
+      const malformed = await fetch(`${url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+      expect(malformed.status).toBe(400);
+      expect(started.output()).toBe('');
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+    }
+    expect(started.output()).toBe('');
   });
 
   it('on SIGTERM stops accepting, finishes the transfer in flight, then exits', async () => {
