@@ -1,5 +1,5 @@
 // Operating the server: restarts, dependency failures, CORS, the periodic sweep and the CLI.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -234,12 +234,7 @@ describe('the direct-upload command', () => {
     try {
       const url = `http://127.0.0.1:${port}`;
       // Nothing to wait for in the output: it answers when it is up.
-      let up = false;
-      for (let i = 0; i < 150 && !up; i++) {
-        up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(true);
+      await vi.waitFor(async () => expect((await fetch(`${url}/healthz`)).ok).toBe(true), { timeout: 15_000, interval: 100 });
       const browser = new Browser(url);
       const bytes = await pngBytes(8, 8);
       const created = await browser.request('POST', '/api/uploads', { filename: 'a.png', contentType: 'image/png', size: bytes.length });

@@ -208,8 +208,10 @@ export class SigV4Presigner {
     // A rotated secret under the same key id must not reuse the old derivation.
     if (cached && cached.secret === credentials.secretAccessKey) return cached.mac;
 
-    const dateKey = hmac(`AWS4${credentials.secretAccessKey}`, shortDate);
-    const key = hmac(hmac(hmac(dateKey, region), service), 'aws4_request');
+    const dateKey = hmacSha256(`AWS4${credentials.secretAccessKey}`).digest(shortDate);
+    const regionKey = hmacSha256(dateKey).digest(region);
+    const serviceKey = hmacSha256(regionKey).digest(service);
+    const key = hmacSha256(serviceKey).digest('aws4_request');
     this.signingKeys.delete(cacheKey);
     while (this.signingKeys.size >= SIGNING_KEY_CACHE_SIZE) {
       this.signingKeys.delete(this.signingKeys.keys().next().value!);
@@ -304,10 +306,6 @@ function encodeKey(key: string): string {
 
 function sha256Hex(data: string): string {
   return oneShotHash ? oneShotHash('sha256', data, 'hex') : crypto.createHash('sha256').update(data, 'utf8').digest('hex');
-}
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  return crypto.createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 /** Code-unit order, as Array.prototype.sort orders strings. */
