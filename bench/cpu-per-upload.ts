@@ -48,6 +48,12 @@ export interface CpuCaseReport {
   pass: boolean;
   direct: DirectCost;
   twoHopMs: number;
+  /**
+   * Two bare echo requests (`echoRequestMs` each) divided by the 2-hop's CPU per upload: the ratio of
+   * a direct flow whose two requests each cost no more than a bare Fastify echo at this rate, so the
+   * lowest this machine allows; null without the echo.
+   */
+  floorRatio: number | null;
   rounds: CpuRound[];
 }
 
@@ -201,6 +207,7 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
     cases: cases.map((c) => {
       const rs = results.get(c.label)!;
       const ratio = median(rs.map((r) => r.ratio));
+      const twoHopMs = median(rs.map((r) => r.twoHopMs));
       return {
         label: c.label,
         bytes: c.image.bytes.length,
@@ -214,7 +221,8 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
           completeCalls: median(rs.map((r) => r.direct.completeCalls)),
           total: median(rs.map((r) => r.direct.total)),
         },
-        twoHopMs: median(rs.map((r) => r.twoHopMs)),
+        twoHopMs,
+        floorRatio: echo ? (2 * median(echoMs)) / twoHopMs : null,
         rounds: rs,
       };
     }),
