@@ -29,6 +29,12 @@ export interface CompleteUploadDeps {
 
 const RECHECK_MS = 2000;
 
+/**
+ * Why `done` aborts: it only releases this call's waiter, which ignores the reason. Without one,
+ * `abort()` builds a DOMException, which cost `complete` tens of microseconds on every call.
+ */
+const FINISHED = 'complete-upload finished';
+
 export type CompleteResult =
   | { status: 'ready'; image: Image }
   | { status: 'processing'; upload: { id: string; status: 'processing'; expiresAt: string } };
@@ -51,7 +57,7 @@ export async function completeUpload(
   // Real time, not the domain clock: this is how long the client's request may be held.
   const deadline = performance.now() + waitMs;
   const done = new AbortController();
-  const stop = () => done.abort();
+  const stop = () => done.abort(FINISHED);
   signal?.addEventListener('abort', stop, { once: true });
   try {
     let settled = waitMs > 0 ? deps.metadata.waitForSettled(id, Math.min(waitMs, recheckMs), done.signal) : null;
@@ -72,7 +78,7 @@ export async function completeUpload(
     return outcome(deps, record);
   } finally {
     signal?.removeEventListener('abort', stop);
-    done.abort();
+    done.abort(FINISHED);
   }
 }
 

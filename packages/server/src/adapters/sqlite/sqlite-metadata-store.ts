@@ -8,6 +8,7 @@ import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { migrateToLatest } from '../kysely/migrations.js';
 import { toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
+import { StatementCache } from './statement-cache.js';
 import { TurnBatch, type ItemOutcome } from './turn-batch.js';
 import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type NewUploadRow } from '../kysely/uploads-table.js';
 
@@ -101,7 +102,7 @@ export async function openSqliteMetadataStore(filename: string, options: SqliteO
     connection?.close();
     throw unavailable('database', error);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(connection) }) });
   try {
     await migrateToLatest(db);
     return new SqliteMetadataStore(db, connection);
