@@ -60,21 +60,29 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
 
   async transition(id: string, expected: ExpectedState, changes: RecordChanges): Promise<UploadRecord | null> {
-    // With nothing to change, rewriting the expected status keeps this one compare-and-set statement.
-    const columns = toChangedColumns(changes);
-    const set = Object.keys(columns).length > 0 ? columns : { status: expected.status };
-    const row = await this.run(() => {
-      let query = this.db.updateTable('uploads').set(set).where('id', '=', id).where('status', '=', expected.status);
-      if (expected.leaseEndedBefore) query = query.where('lease_until', '<', expected.leaseEndedBefore.getTime());
-      if (expected.attempts !== undefined) query = query.where('attempts', '=', expected.attempts);
-      if (expected.owner !== undefined) query = query.where('owner', '=', expected.owner);
-      if (expected.expiresAfter) query = query.where('expires_at', '>', expected.expiresAfter.getTime());
-      return query.returningAll().executeTakeFirst();
-    });
+    const row = await this.run(() => this.compareAndSet(this.compareAndSetQuery(id, expected, changes)));
     if (!row) return null;
     const record = fromRow(row);
     if (leavesProcessing(expected.status, changes.status)) await this.announceSettled(row, record);
     return record;
+  }
+
+  /** The one statement of a transition: the update if the record is as expected, answering the row as it became. */
+  protected compareAndSetQuery(id: string, expected: ExpectedState, changes: RecordChanges): CompiledQuery<UploadRow> {
+    // With nothing to change, rewriting the expected status keeps this one compare-and-set statement.
+    const columns = toChangedColumns(changes);
+    const set = Object.keys(columns).length > 0 ? columns : { status: expected.status };
+    let query = this.db.updateTable('uploads').set(set).where('id', '=', id).where('status', '=', expected.status);
+    if (expected.leaseEndedBefore) query = query.where('lease_until', '<', expected.leaseEndedBefore.getTime());
+    if (expected.attempts !== undefined) query = query.where('attempts', '=', expected.attempts);
+    if (expected.owner !== undefined) query = query.where('owner', '=', expected.owner);
+    if (expected.expiresAfter) query = query.where('expires_at', '>', expected.expiresAfter.getTime());
+    return query.returningAll().compile();
+  }
+
+  /** Runs a compare-and-set statement; a dialect may run it with others (SQLite: in the turn's write transaction). */
+  protected async compareAndSet(query: CompiledQuery<UploadRow>): Promise<UploadRow | undefined> {
+    return (await this.db.executeQuery(query)).rows[0];
   }
 
   async waitForSettled(id: string, timeoutMs: number, signal?: AbortSignal): Promise<UploadRecord | null> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { MemoryMetadataStore } from '@direct-upload/core';
+import { MemoryMetadataStore, type UploadRecord } from '@direct-upload/core';
 import { describeMetadataStoreContract, makeRecord } from '@direct-upload/core/testing';
 import { migrateToLatest, schemaMigrator } from '../kysely/migrations.js';
 import { AT_CAP_QUERY, openSqliteMetadataStore } from './sqlite-metadata-store.js';
@@ -263,6 +263,87 @@ describe('SqliteMetadataStore on a file', () => {
       other.exec('rollback');
       expect(await store.getUpload(kept.id)).toEqual(kept);
       expect(await store.insertUploadWithinCap(makeRecord(), 10, new Date(0))).toBe(true);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('writes the compare-and-sets of one turn in one transaction, with the creates of that turn', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file);
+    const other = new BetterSqlite3(file);
+    // Frames in the WAL since the last checkpoint: each commit appends the pages it changed.
+    const framesSince = async (write: () => Promise<unknown>) => {
+      other.pragma('wal_checkpoint(TRUNCATE)');
+      await write();
+      return (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+    };
+    try {
+      const records = Array.from({ length: 40 }, () => makeRecord());
+      for (const record of records) await store.insertUpload(record);
+      const start = (record: UploadRecord) => store.transition(record.id, { status: 'pending' }, { status: 'processing', attempts: 1 });
+      const oneTurn = await framesSince(async () => {
+        const created = makeRecord({ owner: 'another' });
+        const [fitted, ...started] = await Promise.all([store.insertUploadWithinCap(created, 10, new Date(0)), ...records.slice(0, 20).map(start)]);
+        expect(fitted).toBe(true);
+        expect(started.map((r) => r?.status)).toEqual(Array(20).fill('processing'));
+      });
+      const turnByTurn = await framesSince(async () => {
+        for (const record of records.slice(20)) expect((await start(record))?.attempts).toBe(1);
+      });
+      // One commit rewrites each changed page once; twenty rewrite them twenty times.
+      expect(oneTurn).toBeGreaterThan(0);
+      expect(turnByTurn).toBeGreaterThanOrEqual(20);
+      expect(oneTurn * 4).toBeLessThan(turnByTurn);
+      for (const record of records) expect((await store.getUpload(record.id))?.status).toBe('processing');
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('fails a compare-and-set that its own statement refuses alone; the rest of its turn is written', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file);
+    const other = new BetterSqlite3(file);
+    try {
+      const [refused, kept] = [makeRecord(), makeRecord()];
+      await store.insertUpload(refused);
+      await store.insertUpload(kept);
+      other.exec(`create trigger refuse_one before update on uploads when old.id = '${refused.id}' begin select raise(abort, 'refused by a trigger'); end`);
+      const created = makeRecord();
+      const outcomes = await Promise.all([
+        store.transition(refused.id, { status: 'pending' }, { status: 'processing' }).catch((e: unknown) => e),
+        store.transition(kept.id, { status: 'pending' }, { status: 'processing' }),
+        store.insertUploadWithinCap(created, 10, new Date(0)),
+      ]);
+      expect(outcomes[0]).toBeInstanceOf(Error);
+      expect(String(outcomes[0])).toMatch(/refused by a trigger/);
+      expect(outcomes[0]).not.toHaveProperty('code', 'service_unavailable');
+      expect(outcomes[1]).toMatchObject({ id: kept.id, status: 'processing' });
+      expect(outcomes[2]).toBe(true);
+      expect(await store.getUpload(refused.id)).toEqual(refused);
+      expect((await store.getUpload(kept.id))?.status).toBe('processing');
+      expect(await store.getUpload(created.id)).toEqual(created);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('answers 503 for a compare-and-set while the write lock is held, and applies it after', async () => {
+    const file = join(await tempDir(), 'metadata.db');
+    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(file);
+    try {
+      const record = makeRecord();
+      await store.insertUpload(record);
+      other.exec('begin immediate');
+      await expect(store.transition(record.id, { status: 'pending' }, { status: 'processing' })).rejects.toMatchObject({ code: 'service_unavailable' });
+      other.exec('rollback');
+      expect(await store.getUpload(record.id)).toEqual(record);
+      expect(await store.transition(record.id, { status: 'pending' }, { status: 'processing' })).toMatchObject({ status: 'processing' });
     } finally {
       other.close();
       await store.close();

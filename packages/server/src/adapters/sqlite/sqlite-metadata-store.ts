@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { unavailable, type UploadRecord } from '@direct-upload/core';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { migrateToLatest } from '../kysely/migrations.js';
@@ -10,7 +10,7 @@ import { toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
 import { StatementCache } from './statement-cache.js';
 import { TurnBatch, type ItemOutcome } from './turn-batch.js';
-import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type NewUploadRow } from '../kysely/uploads-table.js';
+import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type NewUploadRow, type UploadRow } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock before failing with 503 (default 5000). */
@@ -26,25 +26,35 @@ export const AT_CAP_QUERY =
   "select 1 from uploads where owner = ? and status in ('pending', 'processing') and expires_at > ? limit 1 offset ?";
 
 interface CappedInsert {
+  kind: 'insert';
   row: NewUploadRow;
   maxPending: number;
   now: number;
 }
 
+interface CompareAndSet {
+  kind: 'compare-and-set';
+  query: CompiledQuery<UploadRow>;
+}
+
+/** The writes that share a turn's transaction; a capped insert answers whether it fitted, a compare-and-set the row as it became. */
+type Write = CappedInsert | CompareAndSet;
+
 /**
- * The create path (a capped insert per request) runs as prepared statements on the connection
- * itself: building it with Kysely on every request cost more than SQLite running it. Capped inserts
- * of one event-loop turn share one transaction (see TurnBatch). Everything else goes through the
- * portable Kysely store.
+ * The writes of the hot paths (a capped insert per `create`, a compare-and-set per `complete` and
+ * per processing step) run as prepared statements on the connection itself, and the writes of one
+ * event-loop turn share one transaction (see TurnBatch): each commit is a WAL append that blocks
+ * the event loop. Everything else goes through the portable Kysely store.
  */
 export class SqliteMetadataStore extends KyselyMetadataStore {
   private readonly atCap: BetterSqlite3.Statement<[string, number, number], 1>;
   private readonly insert: BetterSqlite3.Statement<unknown[]>;
-  private readonly inserts: TurnBatch<CappedInsert, boolean>;
+  private readonly writes: TurnBatch<Write, unknown>;
 
   constructor(
     db: Kysely<Database>,
     private readonly connection: BetterSqlite3.Database,
+    private readonly statements: StatementCache,
   ) {
     super(db, sqliteErrors);
     this.atCap = connection.prepare<[string, number, number], 1>(AT_CAP_QUERY).pluck();
@@ -52,24 +62,30 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     this.insert = connection.prepare(
       `insert into uploads (${UPLOAD_COLUMN_LIST}) values (${UPLOAD_COLUMNS.map(() => '?').join(', ')})`,
     );
-    const insertAll = connection.transaction((items: CappedInsert[]) => items.map((item) => this.insertOne(item)));
-    this.inserts = new TurnBatch({
-      run: (items) => insertAll(items),
+    const writeAll = connection.transaction((items: Write[]) =>
+      items.map((item): ItemOutcome<unknown> => (item.kind === 'insert' ? this.insertOne(item) : this.compareAndSetOne(item))),
+    );
+    this.writes = new TurnBatch({
+      run: (items) => writeAll(items),
       // A Kysely transaction spans several turns on this same connection: never write inside it.
       ready: () => !connection.inTransaction,
     });
   }
 
   override async insertUploadWithinCap(record: UploadRecord, maxPending: number, now: Date): Promise<boolean> {
-    return this.run(() => this.inserts.submit({ row: toRow(record), maxPending, now: now.getTime() }));
+    return this.run(() => this.writes.submit({ kind: 'insert', row: toRow(record), maxPending, now: now.getTime() }) as Promise<boolean>);
+  }
+
+  protected override compareAndSet(query: CompiledQuery<UploadRow>): Promise<UploadRow | undefined> {
+    return this.writes.submit({ kind: 'compare-and-set', query }) as Promise<UploadRow | undefined>;
   }
 
   override async close(): Promise<void> {
-    if (!this.closed) this.inserts.flush();
+    if (!this.closed) this.writes.flush();
     await super.close();
   }
 
-  /** One item of a batch: a duplicate id fails that item alone; any other error rolls back the batch. */
+  /** One capped insert of a batch: a duplicate id fails that item alone; any other error rolls back the batch. */
   private insertOne(item: CappedInsert): ItemOutcome<boolean> {
     // A cap below one admits nothing (SQLite would read the negative offset as 0).
     const atCap = item.maxPending < 1 || this.atCap.get(item.row.owner, item.now, item.maxPending - 1) !== undefined;
@@ -80,6 +96,21 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     } catch (error) {
       if (!this.errors.isDuplicateKey(error)) throw error;
       return { ok: false, error: this.insertFailure(item.row.id, error) };
+    }
+  }
+
+  /**
+   * One compare-and-set of a batch. SQLite undoes a failed statement alone and the transaction goes
+   * on, so a statement's own error (a constraint, a trigger) fails that item alone; an unusable
+   * database rolls back the batch.
+   */
+  private compareAndSetOne(item: CompareAndSet): ItemOutcome<UploadRow | undefined> {
+    try {
+      const statement = this.statements.prepare(item.query.sql) as unknown as BetterSqlite3.Statement<unknown[], UploadRow>;
+      return { ok: true, value: statement.get([...item.query.parameters]) };
+    } catch (error) {
+      if (this.errors.isUnavailable(error)) throw error;
+      return { ok: false, error };
     }
   }
 }
@@ -102,10 +133,11 @@ export async function openSqliteMetadataStore(filename: string, options: SqliteO
     connection?.close();
     throw unavailable('database', error);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(connection) }) });
+  const statements = new StatementCache(connection);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   try {
     await migrateToLatest(db);
-    return new SqliteMetadataStore(db, connection);
+    return new SqliteMetadataStore(db, connection, statements);
   } catch (error) {
     await db.destroy();
     throw sqliteErrors.isUnavailable(error) ? unavailable('database', error) : error;
