@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -346,6 +346,31 @@ describe('SqliteMetadataStore on a file', () => {
       expect(await store.transition(record.id, { status: 'pending' }, { status: 'processing' })).toMatchObject({ status: 'processing' });
     } finally {
       other.close();
+      await store.close();
+    }
+  });
+
+  it('builds each kind of compare-and-set once, and binds every later one of that kind in order', async () => {
+    const store = await openSqliteMetadataStore(':memory:');
+    const build = vi.spyOn(Kysely.prototype, 'updateTable');
+    try {
+      const [a, b] = [makeRecord({ owner: 'a' }), makeRecord({ owner: 'b' })];
+      await store.insertUpload(a);
+      await store.insertUpload(b);
+      const lease = new Date('2026-01-01T00:05:00.000Z');
+      for (const record of [a, b]) {
+        const started = await store.transition(record.id, { status: 'pending', owner: record.owner }, { status: 'processing', leaseUntil: lease, attempts: 1 });
+        expect(started).toEqual({ ...record, status: 'processing', leaseUntil: lease, attempts: 1 });
+      }
+      // Another owner's expectation, with the same kind of statement, changes nothing.
+      expect(await store.transition(a.id, { status: 'processing', owner: 'b' }, { status: 'rejected', rejectionCode: 'invalid_image', leaseUntil: null })).toBeNull();
+      for (const record of [a, b]) {
+        const rejected = await store.transition(record.id, { status: 'processing', owner: record.owner }, { status: 'rejected', rejectionCode: 'invalid_image', leaseUntil: null });
+        expect(rejected).toEqual({ ...record, status: 'rejected', rejectionCode: 'invalid_image', attempts: 1 });
+      }
+      expect(build).toHaveBeenCalledTimes(2);
+    } finally {
+      build.mockRestore();
       await store.close();
     }
   });
