@@ -7,7 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { MemoryMetadataStore, type UploadRecord } from '@direct-upload/core';
 import { describeMetadataStoreContract, makeRecord } from '@direct-upload/core/testing';
 import { migrateToLatest, schemaMigrator } from '../kysely/migrations.js';
-import { AT_CAP_QUERY, openSqliteMetadataStore } from './sqlite-metadata-store.js';
+import { AT_CAP_QUERY, openSqliteMetadataStore, type SqliteMetadataStore, type SqliteOptions } from './sqlite-metadata-store.js';
 import type { Database } from '../kysely/uploads-table.js';
 
 const dirs: string[] = [];
@@ -19,6 +19,22 @@ async function tempDir(): Promise<string> {
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
+
+/** Runs `test` on a store over a new database file and on a second connection to that file, then closes both. */
+async function withTwoConnections(
+  test: (store: SqliteMetadataStore, other: BetterSqlite3.Database) => Promise<void>,
+  options?: SqliteOptions,
+): Promise<void> {
+  const file = join(await tempDir(), 'metadata.db');
+  const store = await openSqliteMetadataStore(file, options);
+  const other = new BetterSqlite3(file);
+  try {
+    await test(store, other);
+  } finally {
+    other.close();
+    await store.close();
+  }
+}
 
 /** Runs `test` on a migrated in-memory database (with the names of the migrations that ran), then closes it. */
 async function onFreshMemoryDatabase(test: (connection: BetterSqlite3.Database, migrated: string[]) => Promise<void>): Promise<void> {
@@ -180,22 +196,21 @@ describe('SqliteMetadataStore on a file', () => {
   });
 
   it('answers 503 while another connection holds the write lock, and recovers after', async () => {
-    const file = join(await tempDir(), 'metadata.db');
-    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
-    const other = new BetterSqlite3(file);
-    try {
+    await withTwoConnections(async (store, other) => {
+      const started = makeRecord();
+      await store.insertUpload(started);
       other.exec('begin immediate');
       const record = makeRecord();
       await expect(store.insertUpload(record)).rejects.toMatchObject({ code: 'service_unavailable' });
+      await expect(store.transition(started.id, { status: 'pending' }, { status: 'processing' })).rejects.toMatchObject({ code: 'service_unavailable' });
       // Readers are not blocked by a writer in WAL mode.
       await expect(store.ping()).resolves.toBeUndefined();
       other.exec('rollback');
       await store.insertUpload(record);
       expect(await store.getUpload(record.id)).toEqual(record);
-    } finally {
-      other.close();
-      await store.close();
-    }
+      expect(await store.getUpload(started.id)).toEqual(started);
+      expect(await store.transition(started.id, { status: 'pending' }, { status: 'processing' })).toMatchObject({ status: 'processing' });
+    }, { busyTimeoutMs: 50 });
   });
 
   it('answers 503 for a file that is not a database', async () => {
@@ -251,10 +266,7 @@ describe('SqliteMetadataStore on a file', () => {
   });
 
   it('fails a whole turn with 503 when the write lock is held, and loses nothing written before', async () => {
-    const file = join(await tempDir(), 'metadata.db');
-    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
-    const other = new BetterSqlite3(file);
-    try {
+    await withTwoConnections(async (store, other) => {
       const kept = makeRecord({ owner: 'k' });
       expect(await store.insertUploadWithinCap(kept, 10, new Date(0))).toBe(true);
       other.exec('begin immediate');
@@ -263,23 +275,17 @@ describe('SqliteMetadataStore on a file', () => {
       other.exec('rollback');
       expect(await store.getUpload(kept.id)).toEqual(kept);
       expect(await store.insertUploadWithinCap(makeRecord(), 10, new Date(0))).toBe(true);
-    } finally {
-      other.close();
-      await store.close();
-    }
+    }, { busyTimeoutMs: 50 });
   });
 
   it('writes the compare-and-sets of one turn in one transaction, with the creates of that turn', async () => {
-    const file = join(await tempDir(), 'metadata.db');
-    const store = await openSqliteMetadataStore(file);
-    const other = new BetterSqlite3(file);
-    // Frames in the WAL since the last checkpoint: each commit appends the pages it changed.
-    const framesSince = async (write: () => Promise<unknown>) => {
-      other.pragma('wal_checkpoint(TRUNCATE)');
-      await write();
-      return (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
-    };
-    try {
+    await withTwoConnections(async (store, other) => {
+      // Frames in the WAL since the last checkpoint: each commit appends the pages it changed.
+      const framesSince = async (write: () => Promise<unknown>) => {
+        other.pragma('wal_checkpoint(TRUNCATE)');
+        await write();
+        return (other.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+      };
       const records = Array.from({ length: 40 }, () => makeRecord());
       for (const record of records) await store.insertUpload(record);
       const start = (record: UploadRecord) => store.transition(record.id, { status: 'pending' }, { status: 'processing', attempts: 1 });
@@ -297,17 +303,11 @@ describe('SqliteMetadataStore on a file', () => {
       expect(turnByTurn).toBeGreaterThanOrEqual(20);
       expect(oneTurn * 4).toBeLessThan(turnByTurn);
       for (const record of records) expect((await store.getUpload(record.id))?.status).toBe('processing');
-    } finally {
-      other.close();
-      await store.close();
-    }
+    });
   });
 
   it('fails a compare-and-set that its own statement refuses alone; the rest of its turn is written', async () => {
-    const file = join(await tempDir(), 'metadata.db');
-    const store = await openSqliteMetadataStore(file);
-    const other = new BetterSqlite3(file);
-    try {
+    await withTwoConnections(async (store, other) => {
       const [refused, kept] = [makeRecord(), makeRecord()];
       await store.insertUpload(refused);
       await store.insertUpload(kept);
@@ -326,28 +326,7 @@ describe('SqliteMetadataStore on a file', () => {
       expect(await store.getUpload(refused.id)).toEqual(refused);
       expect((await store.getUpload(kept.id))?.status).toBe('processing');
       expect(await store.getUpload(created.id)).toEqual(created);
-    } finally {
-      other.close();
-      await store.close();
-    }
-  });
-
-  it('answers 503 for a compare-and-set while the write lock is held, and applies it after', async () => {
-    const file = join(await tempDir(), 'metadata.db');
-    const store = await openSqliteMetadataStore(file, { busyTimeoutMs: 50 });
-    const other = new BetterSqlite3(file);
-    try {
-      const record = makeRecord();
-      await store.insertUpload(record);
-      other.exec('begin immediate');
-      await expect(store.transition(record.id, { status: 'pending' }, { status: 'processing' })).rejects.toMatchObject({ code: 'service_unavailable' });
-      other.exec('rollback');
-      expect(await store.getUpload(record.id)).toEqual(record);
-      expect(await store.transition(record.id, { status: 'pending' }, { status: 'processing' })).toMatchObject({ status: 'processing' });
-    } finally {
-      other.close();
-      await store.close();
-    }
+    });
   });
 
   it('builds each kind of compare-and-set once, and binds every later one of that kind in order', async () => {
