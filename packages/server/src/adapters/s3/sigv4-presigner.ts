@@ -1,7 +1,6 @@
 // SigV4 query-string presigning on node:crypto: the URLs of the SDK's getSignedUrl at a fraction of its cost.
-import * as crypto from 'node:crypto';
 import type { AwsCredentialIdentity } from './s3-client.js';
-import { hmacSha256, type HmacSha256 } from '../../hmac-sha256.js';
+import { hmacSha256, sha256Hex, type HmacSha256 } from '../../hmac-sha256.js';
 
 export type PresignMethod = 'PUT' | 'GET' | 'HEAD';
 
@@ -54,8 +53,6 @@ const MAX_EXPIRES_IN = 604_800;
 const SIGNING_KEY_CACHE_SIZE = 4;
 /** Names whose meaning belongs to the signature itself. */
 const RESERVED_HEADERS = new Set(['host', 'authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token']);
-/** Node 20.12+: a one-shot digest costs about half of createHash's object and stream. */
-const oneShotHash = (crypto as Partial<typeof crypto>).hash;
 
 interface CachedSigningKey {
   secret: string;
@@ -302,10 +299,6 @@ const RESERVED_IN_KEY = /[^A-Za-z0-9_.~/-]/;
 function encodeKey(key: string): string {
   if (key.search(RESERVED_IN_KEY) < 0) return key;
   return key.split('/').map(uriEscape).join('/');
-}
-
-function sha256Hex(data: string): string {
-  return oneShotHash ? oneShotHash('sha256', data, 'hex') : crypto.createHash('sha256').update(data, 'utf8').digest('hex');
 }
 
 /** Code-unit order, as Array.prototype.sort orders strings. */

@@ -106,8 +106,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
    */
   private compareAndSetOne(item: CompareAndSet): ItemOutcome<UploadRow | undefined> {
     try {
-      const statement = this.statements.prepare(item.query.sql) as unknown as BetterSqlite3.Statement<unknown[], UploadRow>;
-      return { ok: true, value: statement.get([...item.query.parameters]) };
+      return { ok: true, value: this.statements.statement<UploadRow>(item.query.sql).get([...item.query.parameters]) };
     } catch (error) {
       if (this.errors.isUnavailable(error)) throw error;
       return { ok: false, error };

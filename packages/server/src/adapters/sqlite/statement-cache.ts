@@ -27,6 +27,15 @@ export class StatementCache implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    return this.statement(sql);
+  }
+
+  /** The kept statement for `sql` as better-sqlite3 gives it, for callers that run it themselves. */
+  statement<Row = unknown>(sql: string): BetterSqlite3.Statement<unknown[], Row> {
+    return this.kept(sql) as BetterSqlite3.Statement<unknown[], Row>;
+  }
+
+  private kept(sql: string): BetterSqlite3.Statement {
     const cached = this.statements.get(sql);
     if (cached && !cached.busy) {
       // Most recently used last, so the first in the map is the one to drop.
