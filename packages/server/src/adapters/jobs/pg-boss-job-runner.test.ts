@@ -132,6 +132,24 @@ describe.skipIf(!available)('PgBossJobRunner', () => {
     }
   });
 
+  it("hands a job another instance queued to an idle worker at once, through the queue's announcement", { timeout: 45_000 }, async () => {
+    const queue = newQueue();
+    const producer = runner({ queue });
+    // Polling every 30 s: a job handled within a few seconds was announced, not found by polling.
+    const worker = runner({ queue, concurrency: 1, pollingIntervalSeconds: 30 });
+    const handled: string[] = [];
+    await worker.work(async (id) => {
+      handled.push(id);
+    });
+    // The first fetch (which finds nothing) is over and the worker waits out its interval.
+    await sleep(1_500);
+    for (const id of [randomUUID(), randomUUID()]) {
+      await producer.enqueue(id);
+      await until(() => handled.includes(id), 'the job is handled', 10_000);
+    }
+    expect(handled).toHaveLength(2);
+  });
+
   it('retries a job whose handler threw, and reports the failure', { timeout: 45_000 }, async () => {
     const queue = newQueue();
     const producer = runner({ queue });

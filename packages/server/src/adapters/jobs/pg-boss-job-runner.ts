@@ -2,6 +2,8 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { unavailable, type JobHandler, type JobRunner } from '@direct-upload/core';
+import { PgChannelListener } from '../postgres/pg-channel-listener.js';
+import { announcingDb, JOBS_CHANNEL } from './job-announcement.js';
 import { reportSafely, type JobErrorReporter } from './report-error.js';
 
 export interface PgBossJobRunnerOptions {
@@ -25,8 +27,9 @@ export interface PgBossJobRunnerOptions {
    */
   expireInSeconds?: number;
   /**
-   * How often an idle worker looks for jobs; default 0.5 s (pg-boss's least): a `complete` waiting
-   * for its image waits this long on average for a worker to notice the job.
+   * How often an idle worker looks for jobs; default 0.5 s (pg-boss's least). Each queued job is also
+   * announced on a PostgreSQL channel that working instances listen on, so an idle worker fetches it
+   * at once; polling finds what an announcement missed (a listening connection down, say).
    */
   pollingIntervalSeconds?: number;
   /** How long `stop()` lets running handlers finish before aborting their signals; default 10 s. */
@@ -72,6 +75,8 @@ export class PgBossJobRunner implements JobRunner {
   private boss: Promise<PgBoss> | undefined;
   private subscribing: Promise<void> | undefined;
   private readonly subscriptions: Subscription[] = [];
+  /** Hears the jobs other instances queue (working instances only). */
+  private listener: PgChannelListener | undefined;
   private readonly running = new Set<RunningJob>();
   /** Jobs fetched while every slot was taken, waiting for one to free up. */
   private readonly slotWaiters = new Set<() => void>();
@@ -109,6 +114,7 @@ export class PgBossJobRunner implements JobRunner {
           retryDelay: this.retryDelaySeconds,
           retryBackoff: true,
           expireInSeconds: this.expireInSeconds,
+          db: announcingDb(boss, this.announcement),
         },
       );
       this.wakeIdleSubscription(boss);
@@ -120,7 +126,8 @@ export class PgBossJobRunner implements JobRunner {
   /**
    * A job queued by this instance goes to one of its own idle subscriptions at once, instead of
    * waiting up to a polling interval (0.5 s by default) for it to look: with `serve` running the jobs
-   * itself, that wait was part of every `complete`. Other instances' workers still poll.
+   * itself, that wait was part of every `complete`. Other instances' workers hear of it through the
+   * announcement (`listen`).
    */
   private wakeIdleSubscription(boss: PgBoss): void {
     if (this.closing.signal.aborted) return;
@@ -191,8 +198,14 @@ export class PgBossJobRunner implements JobRunner {
     return boss;
   }
 
+  /** What a job of this queue is announced with: the same queue name may live in another schema. */
+  private get announcement(): string {
+    return `${this.schema ?? 'pgboss'}.${this.queue}`;
+  }
+
   private async subscribe(handler: JobHandler): Promise<void> {
     const boss = await this.started();
+    this.listen(boss);
     // One subscription fetches one job at a time, so `concurrency` of them run at most that many jobs at once.
     for (let i = 0; i < this.concurrency && !this.closing.signal.aborted; i++) {
       const subscription: Subscription = {};
@@ -203,6 +216,34 @@ export class PgBossJobRunner implements JobRunner {
       );
       this.subscriptions.push(subscription);
     }
+  }
+
+  /**
+   * Listens for the jobs any instance queues and hands each to an idle subscription, instead of
+   * leaving it until the next poll (on average half an interval: part of every waiting `complete`).
+   * On (re)connecting it looks once, for jobs announced while it was not listening.
+   */
+  private listen(boss: PgBoss): void {
+    if (this.listener) return; // a `work` retried after a failed subscribe
+    let reported = false;
+    this.listener = new PgChannelListener({
+      url: this.connectionString,
+      channel: JOBS_CHANNEL,
+      onNotification: (payload) => {
+        if (payload === this.announcement) this.wakeIdleSubscription(boss);
+      },
+      onListening: () => {
+        reported = false;
+        this.wakeIdleSubscription(boss);
+      },
+      // Once per outage: it retries every second, and polling carries on meanwhile.
+      onError: (error) => {
+        if (!reported) reportSafely(this.onError, error);
+        reported = true;
+      },
+      wanted: () => !this.closing.signal.aborted,
+    });
+    this.listener.ensure();
   }
 
   private async take(boss: PgBoss, subscription: Subscription, jobs: PgBoss.Job<JobData>[], handler: JobHandler) {
@@ -283,6 +324,7 @@ export class PgBossJobRunner implements JobRunner {
 
   private async shutdown(): Promise<void> {
     this.closing.abort(STOPPING());
+    await this.listener?.close();
     if (!this.boss) return;
     let boss: PgBoss;
     try {

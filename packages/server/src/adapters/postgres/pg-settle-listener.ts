@@ -1,8 +1,8 @@
 // LISTENs for uploads that left `processing` in any process sharing the database, and wakes local waiters.
-import pg from 'pg';
 import type { SettleWaiters, UploadRecord } from '@direct-upload/core';
 import { fromRow } from '../kysely/upload-row.js';
 import type { UploadRow } from '../kysely/uploads-table.js';
+import { PgChannelListener } from './pg-channel-listener.js';
 
 /** The notification channel; its payload is the upload's row as JSON, or only its id when that is too long. */
 export const SETTLED_CHANNEL = 'direct_upload_settled';
@@ -26,84 +26,37 @@ export function parseSettledPayload(payload: string): { id: string; record: Uplo
   }
 }
 
-const CONNECT_TIMEOUT_MS = 3000;
-/** A lost listening connection is opened again at most this often. */
-const RECONNECT_DELAY_MS = 1000;
-
 /*
  * One connection per process, opened on the first wait (workers never wait, so never open it).
  * While it is down, waits end on their timeout and `complete` answers 202 as it would without
- * notifications. Whenever it (re)starts listening, every waiter is woken to read its record again:
- * a change committed while nobody listened is then seen.
+ * notifications. Whenever it (re)starts listening, or loses its connection, every waiter is woken
+ * to read its record again: a change committed while nobody listened is then seen.
  */
 export class PgSettleListener {
-  private client: pg.Client | null = null;
-  private connecting = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private lastAttempt = 0;
-  private closed = false;
+  private readonly listener: PgChannelListener;
 
-  constructor(
-    private readonly url: string,
-    private readonly waiters: SettleWaiters<UploadRecord>,
-    private readonly onError: (error: Error) => void = () => {},
-  ) {}
+  constructor(url: string, waiters: SettleWaiters<UploadRecord>, onError: (error: Error) => void = () => {}) {
+    this.listener = new PgChannelListener({
+      url,
+      channel: SETTLED_CHANNEL,
+      onNotification: (payload) => {
+        const settled = payload ? parseSettledPayload(payload) : null;
+        if (settled) waiters.wake(settled.id, settled.record);
+      },
+      onListening: () => waiters.wakeAll(),
+      onLost: () => waiters.wakeAll(),
+      onError,
+      // Opened again only while someone waits; the next wait opens it otherwise.
+      wanted: () => waiters.size > 0,
+    });
+  }
 
   /** Starts listening unless it does, or will shortly (after a failure, at most once a second). */
   ensure(): void {
-    if (this.closed || this.client || this.connecting || this.retryTimer) return;
-    const wait = this.lastAttempt + RECONNECT_DELAY_MS - Date.now();
-    if (wait > 0) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        if (this.waiters.size > 0) this.ensure();
-      }, wait);
-      this.retryTimer.unref();
-      return;
-    }
-    void this.connect();
+    this.listener.ensure();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const client = this.client;
-    this.client = null;
-    await client?.end().catch(() => undefined);
-  }
-
-  private async connect(): Promise<void> {
-    this.connecting = true;
-    this.lastAttempt = Date.now();
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
-    const lost = (error?: Error) => {
-      if (error) this.onError(error);
-      if (this.client !== client) return;
-      this.client = null;
-      // Waiters re-read now rather than wait out their time; the next wait listens again.
-      this.waiters.wakeAll();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message) => {
-      const settled = message.channel === SETTLED_CHANNEL && message.payload ? parseSettledPayload(message.payload) : null;
-      if (settled) this.waiters.wake(settled.id, settled.record);
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${SETTLED_CHANNEL}`);
-      if (this.closed) {
-        await client.end().catch(() => undefined);
-        return;
-      }
-      this.client = client;
-      this.waiters.wakeAll();
-    } catch (error) {
-      this.onError(error as Error);
-      await client.end().catch(() => undefined);
-      if (this.waiters.size > 0) this.ensure();
-    } finally {
-      this.connecting = false;
-    }
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }
