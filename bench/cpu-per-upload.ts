@@ -28,6 +28,13 @@ export interface DirectCost {
   total: number;
   /** `complete` calls per upload (1 when the first one answered the image). */
   completeCalls: number;
+  /** Wall time of those calls per upload, ms: with a worker, how long the client waited for its image. */
+  completeWallMs: number;
+  /**
+   * API CPU per upload over the whole loop of uploads, ms: the windows above plus what fell between
+   * them (the transfers, timers, garbage collection after a response). Not part of the ratio.
+   */
+  loopMs: number;
 }
 
 export interface CpuRound {
@@ -94,9 +101,11 @@ const MAX_COMPLETE_CALLS = 30;
 class Meter {
   readonly sources: Record<string, number> = {};
   constructor(private readonly pid: number) {}
-  async window<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  /** `answered` runs as soon as `work` is done, before the settling pause. */
+  async window<T>(work: () => Promise<T>, answered?: () => void): Promise<{ value: T; ms: number }> {
     const before = cpuSample(this.pid);
     const value = await work();
+    answered?.();
     await sleep(SETTLE_MS);
     const spent = cpuSpent(before, cpuSample(this.pid));
     this.sources[spent.source] = (this.sources[spent.source] ?? 0) + 1;
@@ -115,14 +124,16 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
   const proxy = new Meter(setup.proxy.child.pid);
 
   async function direct(token: string, image: TestImage, count: number) {
-    const cost = { create: 0, complete: 0, calls: 0 };
+    const cost = { create: 0, complete: 0, calls: 0, completeWall: 0 };
     const ids: string[] = [];
+    const loopStart = cpuSample(setup.api.child.pid);
     for (let i = 0; i < count; i++) {
       const created = await api.window(() => createUpload(setup.api.url, token, image));
       await transfer(created.value.target, image);
       // As the browser SDK does: `complete` again while it answers 202, until the image (200).
       for (let call = 1; ; call++) {
-        const completed = await api.window(() => complete(setup.api.url, token, created.value.id));
+        const calledAt = performance.now();
+        const completed = await api.window(() => complete(setup.api.url, token, created.value.id), () => (cost.completeWall += performance.now() - calledAt));
         cost.complete += completed.ms;
         cost.calls++;
         if (completed.value === 200 || !withWorker || call === MAX_COMPLETE_CALLS) break;
@@ -131,8 +142,17 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
       cost.create += created.ms;
       ids.push(created.value.id);
     }
+    const loopMs = (cpuSpent(loopStart, cpuSample(setup.api.child.pid)).seconds * 1000) / count;
     const ready = withWorker ? await waitProcessed(setup.db!, ids, 120_000) : null;
-    return { ids, create: cost.create / count, complete: cost.complete / count, completeCalls: cost.calls / count, processed: ready };
+    return {
+      ids,
+      create: cost.create / count,
+      complete: cost.complete / count,
+      completeCalls: cost.calls / count,
+      completeWallMs: cost.completeWall / count,
+      loopMs,
+      processed: ready,
+    };
   }
   async function twoHop(token: string, image: TestImage, count: number) {
     let ms = 0;
@@ -179,12 +199,15 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
         complete: directRun.complete,
         total: directRun.create + directRun.complete,
         completeCalls: directRun.completeCalls,
+        completeWallMs: directRun.completeWallMs,
+        loopMs: directRun.loopMs,
       };
       const entry: CpuRound = { round, direct: cost, twoHopMs, ratio: cost.total / twoHopMs, processed: directRun.processed };
       results.get(c.label)!.push(entry);
       log(
         `  b. round ${round + 1}/${rounds} ${c.label}: direct ${cost.total.toFixed(2)} ms/upload ` +
-          `(create ${cost.create.toFixed(2)}, complete ${cost.complete.toFixed(2)} in ${cost.completeCalls.toFixed(2)} calls), ` +
+          `(create ${cost.create.toFixed(2)}, complete ${cost.complete.toFixed(2)} in ${cost.completeCalls.toFixed(2)} calls, ` +
+          `answered after ${cost.completeWallMs.toFixed(0)} ms; whole loop ${cost.loopMs.toFixed(2)}), ` +
           `2-hop ${twoHopMs.toFixed(2)} ms/upload, ratio ${entry.ratio.toFixed(3)}` +
           (directRun.processed ? `; worker: ${JSON.stringify(directRun.processed)}` : ''),
       );
@@ -220,6 +243,8 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
           complete: median(rs.map((r) => r.direct.complete)),
           completeCalls: median(rs.map((r) => r.direct.completeCalls)),
           total: median(rs.map((r) => r.direct.total)),
+          completeWallMs: median(rs.map((r) => r.direct.completeWallMs)),
+          loopMs: median(rs.map((r) => r.direct.loopMs)),
         },
         twoHopMs,
         floorRatio: echo ? (2 * median(echoMs)) / twoHopMs : null,

@@ -207,8 +207,8 @@ function renderTable(presign: PresignReport | null, cpu: CpuReport | null, laten
       fixed(c.ratio, 3),
       `<= ${c.target} ${c.pass ? 'PASS' : 'MISS'}`,
       `${fixed(c.direct.total, 2)} ms vs ${fixed(c.twoHopMs, 2)} ms per upload (direct: create ${fixed(c.direct.create, 2)} + complete ${fixed(c.direct.complete, 2)}` +
-        ` in ${fixed(c.direct.completeCalls, 2)} calls` +
-        `); ${c.uploads} uploads x ${cpu!.rounds} rounds; ${cpu!.mode}` +
+        ` in ${fixed(c.direct.completeCalls, 2)} calls, answered after ${fixed(c.direct.completeWallMs, 0)} ms` +
+        `; the whole loop ${fixed(c.direct.loopMs, 2)} ms per upload); ${c.uploads} uploads x ${cpu!.rounds} rounds; ${cpu!.mode}` +
         (c.floorRatio === null ? '' : `; floor (two bare echo requests, ${fixed(cpu!.echoRequestMs!, 2)} ms each, ÷ 2-hop) ${fixed(c.floorRatio, 3)}`),
     ]);
   }
