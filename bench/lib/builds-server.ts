@@ -21,7 +21,8 @@ const listening: string[] = [];
 for (const build of builds) {
   const entry = pathToFileURL(join(resolve(build.root), 'packages/server/dist/start-server.js')).href;
   const { startServer } = (await import(entry)) as { startServer: StartServer };
-  // The AWS SDK finds credentials in process.env (its provider chain), not in the env handed over.
+  // Builds before the configuration read AWS_* itself left credentials to the SDK's provider chain,
+  // which looks in process.env, not in the env handed over: set there too, for comparisons with them.
   for (const [name, value] of Object.entries(build.env)) if (name.startsWith('AWS_')) process.env[name] = value;
   await startServer(build.env);
   listening.push(`${build.name}=${build.env.PORT}`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/start-server.js';
-import { startS3rver, type S3rverFixture } from '../../server/src/adapters/s3/s3rver-fixture.js';
+import { s3rverEnv, startS3rver, type S3rverFixture } from '../../server/src/adapters/s3/s3rver-fixture.js';
 import { sleep } from '../src/backoff.js';
 import { contentUrl, createUploader, fetchTransport, isUploadError, type Transport, type UploaderOptions } from '../src/index.js';
 import { networkError } from '../src/upload-error.js';
@@ -26,10 +26,7 @@ const backends: Backend[] = [
     name: 's3 (s3rver)',
     setup: async () => {
       s3 = await startS3rver();
-      // The server's S3 client takes its keys from the default provider chain.
-      process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
-      return { STORAGE: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: s3.region };
+      return { ...s3rverEnv(s3), S3_REGION: s3.region };
     },
     teardown: async () => s3?.close(),
   },

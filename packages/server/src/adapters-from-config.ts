@@ -8,7 +8,7 @@ import { DiskStorage } from './adapters/disk/disk-storage.js';
 import { DiskTokens } from './adapters/disk/disk-tokens.js';
 import { DiskUploadSigner } from './adapters/disk/disk-upload-signer.js';
 import { DiskUrlResolver } from './adapters/disk/disk-url-resolver.js';
-import { createS3Client } from './adapters/s3/s3-client.js';
+import { s3ClientFor } from './adapters/s3/s3-client.js';
 import { presignerFor } from './adapters/s3/s3-bucket-locator.js';
 import { S3Storage } from './adapters/s3/s3-storage.js';
 import { S3UploadSigner } from './adapters/s3/s3-upload-signer.js';
@@ -47,7 +47,7 @@ export function openStorage(config: Readonly<Config>, publicUrl: string, secret:
     };
   }
   const { bucket, region, endpoint, forcePathStyle, publicUrl: publicBase } = config.storage;
-  const client = createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
+  const client = s3ClientFor(config.storage);
   const presigner = presignerFor(client);
   const storage = new S3Storage({ client, bucket, presigner });
   return {

@@ -4,7 +4,7 @@ import { openSqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store
 import { migratePostgres } from './adapters/postgres/postgres-migrations.js';
 import { openPostgresMetadataStore } from './adapters/postgres/postgres-metadata-store.js';
 import { closeRedis, createRedisClient, pingRedis } from './adapters/redis/redis-client.js';
-import { createS3Client } from './adapters/s3/s3-client.js';
+import { s3ClientFor } from './adapters/s3/s3-client.js';
 import { bucketSettingsFromConfig, buildBucketDocuments } from './ops/bucket-documents.js';
 import { formatSetupReport, setupBucket } from './ops/setup-bucket.js';
 import { formatDoctorReport, runDoctor } from './ops/doctor.js';
@@ -29,8 +29,8 @@ export async function runSetupBucket(env: Env, dryRun: boolean): Promise<{ ok: b
   if (!settings || config.storage.kind !== 's3') {
     return { ok: false, text: 'setup-bucket needs STORAGE=s3 and S3_BUCKET: the embedded disk store has no bucket to set up.' };
   }
-  const { region, endpoint, forcePathStyle, bucket } = config.storage;
-  const client = createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
+  const { endpoint, bucket } = config.storage;
+  const client = s3ClientFor(config.storage);
   try {
     const report = await setupBucket({ client, bucket, documents: buildBucketDocuments(settings), dryRun, ...(endpoint ? { endpoint } : {}) });
     return { ok: report.ok, text: formatSetupReport(report) };

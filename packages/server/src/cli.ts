@@ -30,7 +30,7 @@ Options:
   --dry-run  With setup-bucket: print, change nothing.
 
 Configuration comes from environment variables (PORT, HOST, PUBLIC_URL, DATA_DIR,
-DATABASE_URL, STORAGE, S3_*, AUTH_MODE, AUTH_JWT_SECRET, SECRET_KEY, UPLOAD_*,
+DATABASE_URL, STORAGE, S3_*, AWS_* keys, AUTH_MODE, AUTH_JWT_SECRET, SECRET_KEY, UPLOAD_*,
 RATE_LIMIT_*, MAX_PENDING_UPLOADS, TRUST_PROXY, CORS_ORIGINS, DEFAULT_VISIBILITY,
 SWEEP_INTERVAL_SECONDS, LOG_LEVEL); see the README for each one and its default.
 With none set, the server runs on embedded defaults: a disk store and SQLite in ./data.

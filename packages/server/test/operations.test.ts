@@ -60,10 +60,16 @@ describe('restarts', () => {
 describe('dependency failures', () => {
   it('answer 503 with Retry-After when the object store is down, and keep the upload pending', async () => {
     const dir = await tempDir();
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     // Nothing listens on port 9 of loopback (discard): every S3 call fails to connect.
-    const server = await start({ DATA_DIR: dir, STORAGE: 's3', S3_BUCKET: 'down', S3_ENDPOINT: 'http://127.0.0.1:9', S3_FORCE_PATH_STYLE: 'true' });
+    const server = await start({
+      DATA_DIR: dir,
+      STORAGE: 's3',
+      S3_BUCKET: 'down',
+      S3_ENDPOINT: 'http://127.0.0.1:9',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
     const browser = new Browser(server.url);
     const ready = await browser.request('GET', '/readyz');
     expect(ready).toMatchObject({ status: 503, body: { checks: { database: true, storage: false } } });

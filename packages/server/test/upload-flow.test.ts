@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../src/start-server.js';
-import { startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
+import { s3rverEnv, startS3rver, type S3rverFixture } from '../src/adapters/s3/s3rver-fixture.js';
 import { Browser, fetchBytes, send } from './http-client.js';
 import { gifBytes, jpegBytes, pngBytes, webpBytes } from './fixtures/images.js';
 
@@ -42,11 +42,10 @@ const backends: Backend[] = [
     },
     setup: async () => {
       s3 = await startS3rver();
-      process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     },
     teardown: async () => s3?.close(),
-    env: () => ({ STORAGE: 's3', S3_BUCKET: s3!.bucket, S3_ENDPOINT: s3!.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' }),
+    // The keys go in the server's environment only: nothing in process.env.
+    env: () => ({ ...s3rverEnv(s3!), S3_REGION: 'us-east-1' }),
   },
 ];
 

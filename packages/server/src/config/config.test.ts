@@ -59,6 +59,17 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toBe(1);
   });
 
+  it('takes S3 keys from the environment it is given, and leaves them to the AWS provider chain without', () => {
+    const s3 = { STORAGE: 's3', S3_BUCKET: 'photos' };
+    expect(loadConfig({ ...s3, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' }).storage).toMatchObject({
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' },
+    });
+    expect(loadConfig({ ...s3, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' }).storage).toEqual(
+      expect.objectContaining({ credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } }),
+    );
+    expect(loadConfig(s3).storage).not.toHaveProperty('credentials');
+  });
+
   const bad: Array<[Record<string, string>, string]> = [
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -85,6 +96,9 @@ describe('loadConfig', () => {
     [{ VARIANTS: 'original=10x10:cover:png' }, 'VARIANTS'],
     [{ WORKERS: '-1' }, 'WORKERS'],
     [{ COMPLETE_WAIT_MS: 'soon' }, 'COMPLETE_WAIT_MS'],
+    [{ AWS_ACCESS_KEY_ID: 'AKID' }, 'AWS_SECRET_ACCESS_KEY'],
+    [{ AWS_SECRET_ACCESS_KEY: 'secret' }, 'AWS_ACCESS_KEY_ID'],
+    [{ AWS_SESSION_TOKEN: 'token' }, 'AWS_SESSION_TOKEN'],
   ];
   for (const [env, name] of bad) {
     it(`stops with a message naming ${name} for ${JSON.stringify(env)}`, () => {

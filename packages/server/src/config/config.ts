@@ -60,6 +60,11 @@ const envSchema = z.object({
   S3_ENDPOINT: url.optional(),
   S3_FORCE_PATH_STYLE: boolean.default(false),
   S3_PUBLIC_URL: url.optional(),
+  // Read here (not only by the AWS SDK from process.env) so that the environment handed to
+  // startServer/startWorker decides, as it does for every other option.
+  AWS_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().trim().min(1).optional(),
   AUTH_MODE: z.enum(['anonymous', 'jwt']).default('anonymous'),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -109,7 +114,16 @@ export interface Config {
   metrics: boolean;
   storage:
     | { kind: 'disk'; root: string }
-    | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; publicUrl?: string };
+    | {
+        kind: 's3';
+        bucket: string;
+        region: string;
+        endpoint?: string;
+        forcePathStyle: boolean;
+        publicUrl?: string;
+        /** Keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); absent: the AWS provider chain. */
+        credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      };
   auth: { mode: 'anonymous' } | { mode: 'jwt'; secret: string };
   /** Signs cookies and the embedded store's URLs; null = generated once and kept in DATA_DIR. */
   secretKey: string | null;
@@ -165,6 +179,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   const problems: string[] = [];
   const storageKind = e.STORAGE ?? (e.S3_BUCKET ? 's3' : 'disk');
   if (storageKind === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: is required when STORAGE=s3');
+  if (e.AWS_ACCESS_KEY_ID && !e.AWS_SECRET_ACCESS_KEY) problems.push('AWS_SECRET_ACCESS_KEY: is required when AWS_ACCESS_KEY_ID is set');
+  if (e.AWS_SECRET_ACCESS_KEY && !e.AWS_ACCESS_KEY_ID) problems.push('AWS_ACCESS_KEY_ID: is required when AWS_SECRET_ACCESS_KEY is set');
+  if (e.AWS_SESSION_TOKEN && !e.AWS_ACCESS_KEY_ID) problems.push('AWS_SESSION_TOKEN: goes with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; set them too');
   if (e.AUTH_MODE === 'jwt' && !e.AUTH_JWT_SECRET) problems.push('AUTH_JWT_SECRET: is required when AUTH_MODE=jwt');
   if (e.DATABASE_URL && !/^(sqlite:|file:|postgres:\/\/|postgresql:\/\/)/.test(e.DATABASE_URL)) {
     problems.push('DATABASE_URL: must be postgres://... or sqlite:<path>');
@@ -194,6 +211,15 @@ export function loadConfig(env: Env): Readonly<Config> {
             forcePathStyle: e.S3_FORCE_PATH_STYLE,
             ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
             ...(e.S3_PUBLIC_URL ? { publicUrl: e.S3_PUBLIC_URL } : {}),
+            ...(e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+              ? {
+                  credentials: {
+                    accessKeyId: e.AWS_ACCESS_KEY_ID,
+                    secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+                    ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+                  },
+                }
+              : {}),
           }
         : { kind: 'disk', root: join(dataDir, 'objects') },
     auth: e.AUTH_MODE === 'jwt' ? { mode: 'jwt', secret: e.AUTH_JWT_SECRET! } : { mode: 'anonymous' },

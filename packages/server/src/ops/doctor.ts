@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DependencyCheck } from '@direct-upload/core';
 import type { Config } from '../config/config.js';
-import { createS3Client } from '../adapters/s3/s3-client.js';
+import { s3ClientFor } from '../adapters/s3/s3-client.js';
 import { defaultPublicBaseUrl } from '../adapters/s3/s3-url-resolver.js';
 import { checkResult, type CheckResult, type CheckStatus } from './check-result.js';
 import { checkBucketAccess, checkObjectRoundTrip } from './doctor-bucket.js';
@@ -52,7 +52,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     checks.push(await guard('data directory', () => checkWritableDirectories('data directory', [config.dataDir, root], `.doctor-${newId()}`)));
   } else {
     const { bucket, region, endpoint, forcePathStyle } = config.storage;
-    const client = deps.s3Client ?? createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) });
+    const client = deps.s3Client ?? s3ClientFor(config.storage);
     const common = { client, bucket, ...(endpoint ? { endpoint } : {}), ...(deps.fetch ? { fetch: deps.fetch } : {}), clock };
     try {
       const access = await guard('bucket', (signal) => checkBucketAccess({ ...common, signal }));
