@@ -9,3 +9,4 @@ export { describeAuthorizerContract } from './authorizer-contract.js';
 export { describeUrlResolverContract } from './url-resolver-contract.js';
 export { describeImageProcessorContract } from './image-processor-contract.js';
 export { describeJobRunnerContract, type JobRunnerContractConfig, type JobRunnerContractSetup } from './job-runner-contract.js';
+export { until } from './until.js';

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { JobHandler, JobRunner } from '../src/index.js';
+import { until } from './until.js';
 
 /** What each test asks of the runners it gets. */
 export interface JobRunnerContractConfig {
@@ -22,19 +23,10 @@ export interface JobRunnerContractSetup {
   close?: () => Promise<void>;
 }
 
-const DEADLINE_MS = 20_000;
 const TEST_TIMEOUT_MS = 45_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `condition` holds; fails with `what` after a generous deadline. */
-async function until(condition: () => boolean, what: string, deadlineMs = DEADLINE_MS): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Resolves after `ms`, or rejects with the signal's reason once it is aborted. */
 function waitOrAbort(signal: AbortSignal, ms: number): Promise<void> {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describeJobRunnerContract } from '@direct-upload/core/testing';
+import { describeJobRunnerContract, until } from '@direct-upload/core/testing';
 import { InProcessJobRunner } from './in-process-job-runner.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
-}
 
 describeJobRunnerContract('InProcessJobRunner', async ({ concurrency, stopGraceMs }) => {
   const runner = new InProcessJobRunner({ concurrency, stopGraceMs, onError: () => undefined });

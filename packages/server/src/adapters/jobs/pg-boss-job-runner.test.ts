@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { isDomainError, type JobHandler } from '@direct-upload/core';
-import { describeJobRunnerContract } from '@direct-upload/core/testing';
+import { describeJobRunnerContract, until } from '@direct-upload/core/testing';
 import { createTestDatabase, POSTGRES_URL, serviceAvailable } from '../../../test/services.js';
 import { PgBossJobRunner, type PgBossJobRunnerOptions } from './pg-boss-job-runner.js';
 
@@ -15,13 +15,6 @@ const UNREACHABLE = 'postgres://postgres@127.0.0.1:1/test';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 const reported: unknown[] = [];
 const runners: PgBossJobRunner[] = [];

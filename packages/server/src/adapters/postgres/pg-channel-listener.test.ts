@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { until } from '@direct-upload/core/testing';
 import { POSTGRES_URL, serviceAvailable } from '../../../test/services.js';
 import { PgChannelListener } from './pg-channel-listener.js';
 
@@ -7,13 +8,6 @@ const available = await serviceAvailable('PostgreSQL', POSTGRES_URL);
 const CHANNEL = `du_test_${process.pid}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
