@@ -117,7 +117,9 @@ export class PgBossJobRunner implements JobRunner {
           db: announcingDb(boss, this.announcement),
         },
       );
-      this.wakeIdleSubscription(boss);
+      // A listening instance hears its own announcement a moment later; waking now as well would
+      // only make a second subscription fetch for the same job.
+      if (!this.listener?.listening) this.wakeIdleSubscription(boss);
     } catch (error) {
       throw unavailable('The job queue', error);
     }

@@ -34,6 +34,11 @@ export class PgChannelListener {
     if (!CHANNEL.test(options.channel)) throw new RangeError(`invalid notification channel name: ${options.channel}`);
   }
 
+  /** Whether it listens now (its connection is up and LISTEN was accepted). */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
   /** Starts listening unless it does, or will shortly (after a failure, at most once a second). */
   ensure(): void {
     if (this.closed || this.client || this.connecting || this.retryTimer) return;
