@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobsAtOnce, openStorage } from './adapters-from-config.js';
+import { jobErrorReporter, jobsAtOnce, openStorage } from './adapters-from-config.js';
 import { loadConfig } from './config/config.js';
 
 describe('jobsAtOnce', () => {
@@ -7,6 +7,20 @@ describe('jobsAtOnce', () => {
     expect(jobsAtOnce(0)).toBe(0);
     expect(jobsAtOnce(1)).toBe(2);
     expect(jobsAtOnce(4)).toBe(5);
+  });
+});
+
+describe('jobErrorReporter', () => {
+  it("tells a job's failure, with its upload, from the queue's own", () => {
+    const lines: Array<[object, string]> = [];
+    const report = jobErrorReporter((details, message) => lines.push([details, message]));
+    const error = new Error('boom');
+    report(error, 'u1');
+    report(error);
+    expect(lines).toEqual([
+      [{ err: error, uploadId: 'u1' }, 'processing job failed; it will be retried'],
+      [{ err: error }, 'job queue error; it keeps retrying (jobs meanwhile wait in the queue)'],
+    ]);
   });
 });
 

@@ -138,11 +138,22 @@ export function jobsAtOnce(decoders: number): number {
 }
 
 /**
+ * How a job runner's failures reach the log: a job's own (with its upload), or the queue's (its
+ * database connection, pg-boss's maintenance), which are no job's and retry by themselves.
+ */
+export function jobErrorReporter(warn: Warn): (error: unknown, uploadId?: string) => void {
+  return (error, uploadId) =>
+    uploadId === undefined
+      ? warn({ err: error }, 'job queue error; it keeps retrying (jobs meanwhile wait in the queue)')
+      : warn({ err: error, uploadId }, 'processing job failed; it will be retried');
+}
+
+/**
  * Where processing jobs go: on PostgreSQL a shared pg-boss queue, so separate `worker` processes
  * take them; otherwise this process runs them. `concurrency` 0 only enqueues.
  */
 export function openJobRunner(config: Readonly<Config>, concurrency: number, warn: Warn): JobRunner {
-  const onError = (error: unknown, uploadId?: string) => warn({ err: error, uploadId }, 'processing job failed; it will be retried');
+  const onError = jobErrorReporter(warn);
   return config.database.kind === 'postgres'
     ? new PgBossJobRunner({
         connectionString: config.database.url,
