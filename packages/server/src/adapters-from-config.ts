@@ -8,7 +8,7 @@ import { DiskStorage } from './adapters/disk/disk-storage.js';
 import { DiskTokens } from './adapters/disk/disk-tokens.js';
 import { DiskUploadSigner } from './adapters/disk/disk-upload-signer.js';
 import { DiskUrlResolver } from './adapters/disk/disk-url-resolver.js';
-import { s3ClientFor } from './adapters/s3/s3-client.js';
+import { createS3Client } from './adapters/s3/s3-client.js';
 import { presignerFor } from './adapters/s3/s3-bucket-locator.js';
 import { S3Storage } from './adapters/s3/s3-storage.js';
 import { S3UploadSigner } from './adapters/s3/s3-upload-signer.js';
@@ -21,6 +21,13 @@ import { oncePerInterval } from './adapters/redis/once-per-interval.js';
 import { RedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
 import type { DiskRoutesOptions } from './http/disk-routes.js';
 import type { S3Client } from '@aws-sdk/client-s3';
+
+/** The client for a configured S3 store: its keys when the configuration has them, else the provider chain's. */
+export function s3ClientFor(storage: Extract<Config['storage'], { kind: 's3' }>): S3Client {
+  const { region, endpoint, forcePathStyle, credentials } = storage;
+  // A copy: the configuration is frozen, and the SDK records where credentials came from on the object itself.
+  return createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials: { ...credentials } } : {}) });
+}
 
 export interface StorageParts {
   storage: Storage;

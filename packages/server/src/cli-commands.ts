@@ -4,7 +4,7 @@ import { openSqliteMetadataStore } from './adapters/sqlite/sqlite-metadata-store
 import { migratePostgres } from './adapters/postgres/postgres-migrations.js';
 import { openPostgresMetadataStore } from './adapters/postgres/postgres-metadata-store.js';
 import { closeRedis, createRedisClient, pingRedis } from './adapters/redis/redis-client.js';
-import { s3ClientFor } from './adapters/s3/s3-client.js';
+import { s3ClientFor } from './adapters-from-config.js';
 import { bucketSettingsFromConfig, buildBucketDocuments } from './ops/bucket-documents.js';
 import { formatSetupReport, setupBucket } from './ops/setup-bucket.js';
 import { formatDoctorReport, runDoctor } from './ops/doctor.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DependencyCheck } from '@direct-upload/core';
 import type { Config } from '../config/config.js';
-import { s3ClientFor } from '../adapters/s3/s3-client.js';
+import { s3ClientFor } from '../adapters-from-config.js';
 import { defaultPublicBaseUrl } from '../adapters/s3/s3-url-resolver.js';
 import { checkResult, type CheckResult, type CheckStatus } from './check-result.js';
 import { checkBucketAccess, checkObjectRoundTrip } from './doctor-bucket.js';

@@ -13,21 +13,21 @@ const INSERT_RETURNING_ID = /^\s*insert\s[\s\S]*\sreturning\s+id\s*$/i;
  * woken worker finds it. A statement of another shape (a pg-boss that builds its insert otherwise)
  * runs unchanged: workers then find the job by polling, as without announcements.
  */
-export function announcedInsert(sql: string, values: unknown[], queue: string): { sql: string; values: unknown[] } {
+export function announcedInsert(sql: string, values: unknown[], announcement: string): { sql: string; values: unknown[] } {
   if (!INSERT_RETURNING_ID.test(sql)) return { sql, values };
   const channel = values.length + 1;
   return {
     sql: `with queued as (${sql}) select queued.id, pg_notify($${channel}, $${channel + 1}) from queued`,
-    values: [...values, JOBS_CHANNEL, queue],
+    values: [...values, JOBS_CHANNEL, announcement],
   };
 }
 
 /** pg-boss's own connection pool, running its job insert with the announcement added. */
-export function announcingDb(boss: PgBoss, queue: string): PgBoss.Db {
+export function announcingDb(boss: PgBoss, announcement: string): PgBoss.Db {
   const db = boss.getDb();
   return {
     executeSql: (sql, values) => {
-      const announced = announcedInsert(sql, values, queue);
+      const announced = announcedInsert(sql, values, announcement);
       return db.executeSql(announced.sql, announced.values);
     },
   };

@@ -71,6 +71,8 @@ export class PgBossJobRunner implements JobRunner {
   private readonly pollingIntervalSeconds: number;
   private readonly stopGraceMs: number;
   private readonly onError: JobErrorReporter | undefined;
+  /** What a job of this queue is announced with: the same queue name may live in another schema. */
+  private readonly announcement: string;
 
   private boss: Promise<PgBoss> | undefined;
   private subscribing: Promise<void> | undefined;
@@ -97,6 +99,7 @@ export class PgBossJobRunner implements JobRunner {
     this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.onError = options.onError;
+    this.announcement = `${this.schema ?? 'pgboss'}.${this.queue}`;
     if (!(this.stopGraceMs >= 0)) throw new RangeError('stopGraceMs must be >= 0');
   }
 
@@ -198,11 +201,6 @@ export class PgBossJobRunner implements JobRunner {
     // while an upload already running may be queued again (the handler's claim sorts that out).
     await boss.createQueue(this.queue, { name: this.queue, policy: 'short' });
     return boss;
-  }
-
-  /** What a job of this queue is announced with: the same queue name may live in another schema. */
-  private get announcement(): string {
-    return `${this.schema ?? 'pgboss'}.${this.queue}`;
   }
 
   private async subscribe(handler: JobHandler): Promise<void> {

@@ -32,31 +32,18 @@ export function parseSettledPayload(payload: string): { id: string; record: Uplo
  * notifications. Whenever it (re)starts listening, or loses its connection, every waiter is woken
  * to read its record again: a change committed while nobody listened is then seen.
  */
-export class PgSettleListener {
-  private readonly listener: PgChannelListener;
-
-  constructor(url: string, waiters: SettleWaiters<UploadRecord>, onError: (error: Error) => void = () => {}) {
-    this.listener = new PgChannelListener({
-      url,
-      channel: SETTLED_CHANNEL,
-      onNotification: (payload) => {
-        const settled = payload ? parseSettledPayload(payload) : null;
-        if (settled) waiters.wake(settled.id, settled.record);
-      },
-      onListening: () => waiters.wakeAll(),
-      onLost: () => waiters.wakeAll(),
-      onError,
-      // Opened again only while someone waits; the next wait opens it otherwise.
-      wanted: () => waiters.size > 0,
-    });
-  }
-
-  /** Starts listening unless it does, or will shortly (after a failure, at most once a second). */
-  ensure(): void {
-    this.listener.ensure();
-  }
-
-  close(): Promise<void> {
-    return this.listener.close();
-  }
+export function listenForSettled(url: string, waiters: SettleWaiters<UploadRecord>, onError: (error: Error) => void = () => {}): PgChannelListener {
+  return new PgChannelListener({
+    url,
+    channel: SETTLED_CHANNEL,
+    onNotification: (payload) => {
+      const settled = payload ? parseSettledPayload(payload) : null;
+      if (settled) waiters.wake(settled.id, settled.record);
+    },
+    onListening: () => waiters.wakeAll(),
+    onLost: () => waiters.wakeAll(),
+    onError,
+    // Opened again only while someone waits; the next wait opens it otherwise.
+    wanted: () => waiters.size > 0,
+  });
 }

@@ -8,7 +8,8 @@ import { pgErrors } from './pg-errors.js';
 import { createPgPool, type PgPoolOptions } from './pg-pool.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
 import { PENDING_COUNT_FUNCTION } from './postgres-only-migrations.js';
-import { PgSettleListener, SETTLED_CHANNEL, settledPayload } from './pg-settle-listener.js';
+import type { PgChannelListener } from './pg-channel-listener.js';
+import { listenForSettled, SETTLED_CHANNEL, settledPayload } from './pg-settle-listener.js';
 
 export interface PostgresOptions extends PgPoolOptions {
   /** Migrate the schema while opening (default true); false when a `migrate` command does it. */
@@ -30,11 +31,11 @@ where ${PENDING_COUNT_FUNCTION}($${ownerParameter}, $${nowParameter}::bigint, $$
 returning id`;
 
 export class PostgresMetadataStore extends KyselyMetadataStore {
-  private readonly listener: PgSettleListener;
+  private readonly listener: PgChannelListener;
 
   constructor(db: Kysely<Database>, url: string, onConnectionError?: (error: Error) => void) {
     super(db, pgErrors);
-    this.listener = new PgSettleListener(url, this.waiters, onConnectionError);
+    this.listener = listenForSettled(url, this.waiters, onConnectionError);
   }
 
   /** Waits as every store does, and makes sure this process listens for other processes' changes. */

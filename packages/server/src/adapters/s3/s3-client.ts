@@ -1,6 +1,5 @@
 // The one S3 client shared by the storage, upload-signer and URL-resolver adapters.
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { Config } from '../../config/config.js';
 
 /** Static keys (an access key id and secret, optionally a session token). */
 export type AwsCredentialIdentity = Exclude<NonNullable<S3ClientConfig['credentials']>, (...args: never[]) => unknown>;
@@ -25,11 +24,4 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-}
-
-/** The client for a configured S3 store: its keys when the configuration has them, else the provider chain's. */
-export function s3ClientFor(storage: Extract<Config['storage'], { kind: 's3' }>): S3Client {
-  const { region, endpoint, forcePathStyle, credentials } = storage;
-  // A copy: the configuration is frozen, and the SDK records where credentials came from on the object itself.
-  return createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials: { ...credentials } } : {}) });
 }
