@@ -1,5 +1,4 @@
 // Composition root: builds the adapters named by the configuration and starts the HTTP server.
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { acceptsBytes, processUpload, silentObserver, sweep, type SweepResult, type UploadPolicy } from '@direct-upload/core';
@@ -18,6 +17,7 @@ import { startSweeper } from './sweeper.js';
 import { freePort } from './free-port.js';
 import { timeOrderedId } from './time-ordered-id.js';
 import { nodeSha256Base64 } from './node-sha256.js';
+import { sha256Hex } from './hmac-sha256.js';
 
 export interface RunningServer {
   url: string;
@@ -39,7 +39,7 @@ export function policyOf(config: Readonly<Config>): UploadPolicy {
   };
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
+const digest = (value: string) => sha256Hex(value).slice(0, 32);
 
 /** Runs the cleanups in reverse order of opening, each even if an earlier one failed. */
 class Closer {
