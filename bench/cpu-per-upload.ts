@@ -1,5 +1,5 @@
 // Benchmark (b): API CPU per upload of the direct flow divided by that of a 2-hop proxy, side by side.
-import { complete, createUpload, transfer, twoHopUpload } from './lib/api-client.js';
+import { complete, createUpload, pooled, transfer, twoHopUpload } from './lib/api-client.js';
 import { cpuSample, cpuSpent } from './lib/cpu.js';
 import type { TestImage } from './lib/images.js';
 import { signToken } from './lib/jwt.js';
@@ -37,6 +37,18 @@ export interface DirectCost {
   loopMs: number;
 }
 
+/**
+ * Before anything is measured, each server handles this many uploads of a small image, `lanes` at a
+ * time (the echo as many requests): what a server that has been running for a while has done, so
+ * that its request path runs in V8's optimised code, as in production, rather than in the lower tiers
+ * a fresh process starts in (see docs/performance.md).
+ */
+export interface Warmup {
+  image: TestImage;
+  uploads: number;
+  lanes: number;
+}
+
 export interface CpuRound {
   round: number;
   direct: DirectCost;
@@ -68,6 +80,7 @@ export interface CpuReport {
   mode: 'postgres-worker' | 'sqlite-no-worker';
   note: string;
   rounds: number;
+  warmup: { uploads: number; lanes: number; seconds: number };
   /** CPU the idle API used per second with no request at all (timers, e.g. the event-loop delay metric). */
   apiIdleMsPerSecond: number;
   /**
@@ -93,6 +106,8 @@ export interface CpuSetup {
 const SETTLE_MS = 10;
 /** A client gives up after this many `complete` calls (the worker failed); the upload then counts as not ready. */
 const MAX_COMPLETE_CALLS = 30;
+/** How long the browser SDK waits before calling `complete` again after a 202. */
+const RECALL_MS = 1000;
 
 /**
  * One request's CPU on the server: a window around the request only. The client's transfer to S3 and
@@ -118,7 +133,7 @@ class Meter {
  * through the 2-hop proxy (while the worker processes the direct ones), then the client's final
  * `complete` of each direct upload once the worker is done.
  */
-export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: number, log: (line: string) => void): Promise<CpuReport> {
+export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: number, warmup: Warmup, log: (line: string) => void): Promise<CpuReport> {
   const withWorker = setup.db !== null;
   const api = new Meter(setup.api.child.pid);
   const proxy = new Meter(setup.proxy.child.pid);
@@ -137,7 +152,7 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
         cost.complete += completed.ms;
         cost.calls++;
         if (completed.value === 200 || !withWorker || call === MAX_COMPLETE_CALLS) break;
-        await sleep(1000);
+        await sleep(RECALL_MS);
       }
       cost.create += created.ms;
       ids.push(created.value.id);
@@ -161,22 +176,35 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
   }
 
   const echo = setup.echo ? new Meter(setup.echo.child.pid) : null;
+  async function echoRequest() {
+    const response = await fetch(`${setup.echo!.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"probe":1}' });
+    await response.arrayBuffer();
+  }
   async function echoRequests(count: number) {
     let ms = 0;
-    for (let i = 0; i < count; i++) {
-      ms += (
-        await echo!.window(async () => {
-          const response = await fetch(`${setup.echo!.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"probe":1}' });
-          await response.arrayBuffer();
-        })
-      ).ms;
-    }
+    for (let i = 0; i < count; i++) ms += (await echo!.window(echoRequest)).ms;
     return ms / count;
   }
   const echoMs: number[] = [];
 
-  // Warm-up (not measured): code paths compiled, connections and SDK clients set up.
+  /** One client cycle, unmeasured: create, transfer, `complete` until the image (or the hand-off). */
+  async function unmeasured(token: string, image: TestImage) {
+    const created = await createUpload(setup.api.url, token, image);
+    await transfer(created.target, image);
+    for (let call = 1; ; call++) {
+      if ((await complete(setup.api.url, token, created.id)) === 200 || !withWorker || call === MAX_COMPLETE_CALLS) return;
+      await sleep(RECALL_MS);
+    }
+  }
+
+  // Warm-up (not measured): every server runs as one that has served a while, then each kind and size once more.
   const warmToken = signToken(JWT_SECRET, 'bench-warmup');
+  const warmStart = performance.now();
+  await pooled(warmup.uploads, warmup.lanes, () => unmeasured(warmToken, warmup.image));
+  await pooled(warmup.uploads, warmup.lanes, () => twoHopUpload(setup.proxy.url, warmToken, warmup.image));
+  if (echo) await pooled(warmup.uploads, warmup.lanes, () => echoRequest());
+  const warmSeconds = (performance.now() - warmStart) / 1000;
+  log(`  b. warm-up: ${warmup.uploads} uploads of ${warmup.image.bytes.length} bytes, ${warmup.lanes} at a time, to each server in ${warmSeconds.toFixed(0)} s`);
   for (const c of cases) {
     await direct(warmToken, c.image, 3);
     await twoHop(warmToken, c.image, 3);
@@ -224,6 +252,7 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
       : 'b: PostgreSQL not reachable, so the API runs on SQLite, --no-worker, COMPLETE_WAIT_MS=0: nothing processes the uploads. ' +
         'Counted per direct upload: create + complete (202, hand-off) only.',
     rounds,
+    warmup: { uploads: warmup.uploads, lanes: warmup.lanes, seconds: warmSeconds },
     apiIdleMsPerSecond,
     echoRequestMs: echo ? median(echoMs) : null,
     sources,
