@@ -39,9 +39,8 @@ export interface DirectCost {
 
 /**
  * Before anything is measured, each server handles this many uploads of a small image, `lanes` at a
- * time (the echo as many requests): what a server that has been running for a while has done, so
- * that its request path runs in V8's optimised code, as in production, rather than in the lower tiers
- * a fresh process starts in (see docs/performance.md).
+ * time (the echo as many requests): what a server that has been running for a while has done. A
+ * fresh API costs a third more per upload (docs/performance.md, "What limits them").
  */
 export interface Warmup {
   image: TestImage;
@@ -106,7 +105,7 @@ export interface CpuSetup {
 const SETTLE_MS = 10;
 /** A client gives up after this many `complete` calls (the worker failed); the upload then counts as not ready. */
 const MAX_COMPLETE_CALLS = 30;
-/** How long the browser SDK waits before calling `complete` again after a 202. */
+/** The wait before `complete` again after a 202: the server's Retry-After (1 s), which the browser SDK follows. */
 const RECALL_MS = 1000;
 
 /**
@@ -138,6 +137,14 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
   const api = new Meter(setup.api.child.pid);
   const proxy = new Meter(setup.proxy.child.pid);
 
+  /**
+   * `complete` as the browser SDK calls it: again after each 202, until the image (200); once when
+   * nothing processes (the hand-off is the answer).
+   */
+  async function completeUntilDone(call: () => Promise<number>): Promise<void> {
+    for (let calls = 1; (await call()) !== 200 && withWorker && calls < MAX_COMPLETE_CALLS; calls++) await sleep(RECALL_MS);
+  }
+
   async function direct(token: string, image: TestImage, count: number) {
     const cost = { create: 0, complete: 0, calls: 0, completeWall: 0 };
     const ids: string[] = [];
@@ -145,15 +152,13 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
     for (let i = 0; i < count; i++) {
       const created = await api.window(() => createUpload(setup.api.url, token, image));
       await transfer(created.value.target, image);
-      // As the browser SDK does: `complete` again while it answers 202, until the image (200).
-      for (let call = 1; ; call++) {
+      await completeUntilDone(async () => {
         const calledAt = performance.now();
         const completed = await api.window(() => complete(setup.api.url, token, created.value.id), () => (cost.completeWall += performance.now() - calledAt));
         cost.complete += completed.ms;
         cost.calls++;
-        if (completed.value === 200 || !withWorker || call === MAX_COMPLETE_CALLS) break;
-        await sleep(RECALL_MS);
-      }
+        return completed.value;
+      });
       cost.create += created.ms;
       ids.push(created.value.id);
     }
@@ -191,10 +196,7 @@ export async function cpuPerUpload(setup: CpuSetup, cases: SizeCase[], rounds: n
   async function unmeasured(token: string, image: TestImage) {
     const created = await createUpload(setup.api.url, token, image);
     await transfer(created.target, image);
-    for (let call = 1; ; call++) {
-      if ((await complete(setup.api.url, token, created.id)) === 200 || !withWorker || call === MAX_COMPLETE_CALLS) return;
-      await sleep(RECALL_MS);
-    }
+    await completeUntilDone(() => complete(setup.api.url, token, created.id));
   }
 
   // Warm-up (not measured): every server runs as one that has served a while, then each kind and size once more.
