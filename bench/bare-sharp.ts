@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
+import { keptDecodeSize } from '../packages/server/src/adapters/sharp/decode-size.js';
 import { loadConfig } from '../packages/server/src/config/config.js';
 
 /*
@@ -12,12 +13,11 @@ import { loadConfig } from '../packages/server/src/config/config.js';
  * so it makes the same variants and runs as many images at once as the worker runs jobs, and it leaves
  * sharp's own settings (threads per operation, cache) at their defaults, as the worker does.
  *
- * Per image, the straightforward way: one sharp pipeline per result, each from the file's bytes, one
- * after the other. A pass that decodes every pixel, as the worker's check does (shrunk to one pixel,
- * fastShrinkOnLoad off); the placeholder (a 32-pixel thumbnail and its dominant colour); each variant
- * auto-oriented, resized and encoded with the worker's settings. The worker's processor takes the
- * placeholder's thumbnail from its checking pass instead, one decode fewer. Nothing else: no object
- * store, database, checksum, header inspection or metadata stripping.
+ * Per image, the sharp work of the worker's processor, the same way: the header read; one decode of
+ * every pixel (fastShrinkOnLoad off), auto-oriented and kept as raw pixels at the size the variants
+ * and the placeholder need (the processor's own keptDecodeSize); from those, the placeholder (a
+ * 32-pixel thumbnail and its dominant colour) and each variant, resized and encoded with the worker's
+ * settings. Nothing else: no object store, database, checksum or metadata stripping.
  */
 
 const [countArg, ...files] = process.argv.slice(2);
@@ -47,17 +47,20 @@ function encode(image: Sharp, format: string): Sharp {
 
 async function processOne(file: string): Promise<void> {
   const input = await readFile(file);
-  await sharp(input, options).resize(1, 1, { fit: 'fill', fastShrinkOnLoad: false }).raw().toBuffer();
-  const thumbnail = await sharp(input, options)
+  const metadata = await sharp(input, options).metadata();
+  const size = keptDecodeSize(metadata.autoOrient ?? { width: metadata.width!, height: metadata.height! }, variants, 32);
+  if (!size) throw new Error(`${file}: the variants need more pixels than the worker keeps; this script does not do the worker's other way`);
+  const kept = await sharp(input, options)
     .rotate()
-    .resize(32, 32, { fit: 'inside' })
-    .flatten({ background: '#ffffff' })
+    .resize({ ...size, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: false })
     .raw()
     .toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: kept.info.width, height: kept.info.height, channels: kept.info.channels } };
+  const thumbnail = await sharp(kept.data, raw).resize(32, 32, { fit: 'inside' }).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = thumbnail.info;
   await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
   for (const spec of variants) {
-    const resized = sharp(input, options).rotate().resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
+    const resized = sharp(kept.data, raw).resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
     await encode(resized, spec.format).toBuffer();
   }
 }

@@ -9,7 +9,8 @@ import { photoJpegs, type Photo } from './lib/photos.js';
 import { createDatabase, postgresAnswers, POSTGRES_URL, type BenchDatabase } from './lib/postgres.js';
 import { baseEnv, waitForOutput, type Child } from './lib/processes.js';
 import { watchProcessing } from './lib/processing-window.js';
-import { apiEnv, CLI, JWT_SECRET, ROOT, s3Env, startApi, startS3, type Running } from './lib/servers.js';
+import { apiEnv, CLI, JWT_SECRET, ROOT, s3Env, SERVER_CPU, startApi, startS3, type Running } from './lib/servers.js';
+import { loadConfig } from '../packages/server/src/config/config.js';
 import { median } from './lib/stats.js';
 import { fixed, int } from './lib/table.js';
 
@@ -54,7 +55,7 @@ export interface OverheadReport {
   /** The highest peak RSS of the worker over all rounds. */
   workerPeakRssBytes: number;
   rssPass: boolean;
-  /** Images the worker decodes at once (its default: WORKERS unset; it runs one job more) and images the bare script runs at once. */
+  /** Images the worker decodes at once (this machine's default, set as WORKERS; it runs one job more) and images the bare script runs at once. */
   concurrency: { worker: number; bare: number; sharpThreadsPerOperation: number };
   worker: { imagesPerSecond: number; cpuSecondsPerImage: number; s3rverCpuSecondsPerImage: number };
   bare: { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssBytes: number };
@@ -67,8 +68,17 @@ export interface OverheadReport {
 const MiB = 1024 * 1024;
 const TARGET = 0.9;
 const RSS_TARGET = 512 * MiB;
-/** Both cores: libvips and the worker's concurrent jobs use them, as in a deployment on this machine. */
-const PROCESSING_CPUS = '0,1';
+/**
+ * The side under test on one core, as in the other parts; s3rver and the benchmark on the other, so
+ * that the test object store's work (another machine's, in a deployment) does not take the worker's
+ * CPU while the bare script has it all.
+ */
+const PROCESSING_CPUS = String(SERVER_CPU);
+/**
+ * Jobs at once: what the worker runs by default on this machine (WORKERS unset, read here, unpinned).
+ * Pinned to one core it would see one core and run one, while memory is to be measured at the default.
+ */
+const DEFAULT_WORKERS = loadConfig({}).processing.workers;
 /** The worker's lease, set explicitly (it is the default) because the first claim is read back from it. */
 const LEASE_SECONDS = 120;
 /** Bounds: a child lives at most this long; one side of a round may take at most this long. */
@@ -231,8 +241,14 @@ export async function workerOverhead(
     const env = { ...s3Env(started.s3), DATABASE_URL: db.url };
     api = await startApi('api-overhead', apiEnv(env));
     // The worker's configuration is the default but for what the benchmark needs (object store, database,
-    // quiet sweeper, the lease it reads back); WORKERS is unset, so it runs its default number of jobs.
-    const workerEnv = { ...baseEnv(), ...apiEnv(env), PROCESSING_LEASE_SECONDS: String(LEASE_SECONDS), LOG_LEVEL: 'info' };
+    // quiet sweeper, the lease it reads back) and WORKERS, set to the default of this machine (see DEFAULT_WORKERS).
+    const workerEnv = {
+      ...baseEnv(),
+      ...apiEnv(env),
+      PROCESSING_LEASE_SECONDS: String(LEASE_SECONDS),
+      WORKERS: String(DEFAULT_WORKERS),
+      LOG_LEVEL: 'info',
+    };
     const setup: Setup = { api, s3rver, db, workerEnv, photos };
 
     const worker = await startWarmWorker(setup);
@@ -278,8 +294,8 @@ export async function workerOverhead(
       settings,
       photos: photos.map((p) => ({ bytes: p.bytes.length, width: p.width, height: p.height, orientation: p.orientation })),
       pinning:
-        `worker and bare script on CPUs ${PROCESSING_CPUS} (taskset); the API (idle while the worker runs) on CPU 0; ` +
-        's3rver and the benchmark on CPU 1; PostgreSQL unpinned',
+        `worker and bare script on CPU ${PROCESSING_CPUS} (taskset), ${DEFAULT_WORKERS} jobs at once (this machine's default); ` +
+        'the API (idle while the worker runs) on CPU 0; s3rver and the benchmark on CPU 1; PostgreSQL unpinned',
       rounds,
     };
   } finally {
@@ -301,7 +317,7 @@ export function overheadRows(report: OverheadReport): string[][] {
       fixed(report.ratio, 3),
       `>= ${report.target} ${report.pass ? 'PASS' : 'MISS'}`,
       `${fixed(worker.imagesPerSecond, 2)} vs ${fixed(bare.imagesPerSecond, 2)} images/s; CPU/image ${int(worker.cpuSecondsPerImage * 1000)} vs ${int(bare.cpuSecondsPerImage * 1000)} ms ` +
-        `(+ s3rver ${int(worker.s3rverCpuSecondsPerImage * 1000)} ms); ${concurrency.worker} decodes at once (default, + 1 job fetching or storing), ${concurrency.sharpThreadsPerOperation} libvips thread(s) per operation; ` +
+        `(+ s3rver ${int(worker.s3rverCpuSecondsPerImage * 1000)} ms); ${concurrency.worker} decodes at once (this machine's default, + 1 job fetching or storing), on one core, ${concurrency.sharpThreadsPerOperation} libvips thread(s) per operation; ` +
         `${report.settings.images} images x ${report.rounds.length} rounds`,
     ],
     [

@@ -14,6 +14,7 @@ import {
   type VariantSpec,
 } from '@direct-upload/core';
 import { DecodeGate } from './decode-gate.js';
+import { keptDecodeSize, MAX_KEPT_PIXELS } from './decode-size.js';
 import { stripMetadata } from './strip-metadata.js';
 
 /**
@@ -38,6 +39,11 @@ export interface SharpImageProcessorOptions {
   maxConcurrent?: number;
   /** Decodes that may wait for a slot before further ones are refused with 503 (default 64). */
   maxWaiting?: number;
+  /**
+   * Most pixels a job keeps decoded to make its variants from (default MAX_KEPT_PIXELS); an image
+   * whose variants need more is decoded again for each variant.
+   */
+  maxKeptPixels?: number;
 }
 
 /** Side of the box the placeholder's thumbnail fits in: enough for a stable dominant colour. */
@@ -50,8 +56,8 @@ const CONTENT_TYPES: Record<VariantFormat, string> = {
   png: 'image/png',
 };
 
-/** The raw pixels of a small auto-oriented copy of the first frame, transparency shown on white. */
-interface Thumbnail {
+/** Decoded pixels: a copy of the first frame, auto-oriented. */
+interface RawImage {
   data: Buffer;
   info: OutputInfo;
 }
@@ -61,23 +67,29 @@ interface Verified {
   info: ImageInfo;
   metadata: Metadata;
   open: () => Sharp;
-  /** The placeholder's thumbnail when the decode of every pixel made it (a still image in `process`). */
-  thumbnail: Thumbnail | null;
+  /**
+   * What the decode of every pixel kept, so that the file is not decoded again (a still image in
+   * `process`): the first frame upright at the size every variant and the placeholder need, or, when
+   * that would be too large to hold, only the placeholder's thumbnail (transparency shown on white).
+   */
+  kept: { upright: RawImage } | { thumbnail: RawImage } | null;
 }
 
 export class SharpImageProcessor implements ImageProcessor {
   private readonly timeoutSeconds: number;
   private readonly gate: DecodeGate;
+  private readonly maxKeptPixels: number;
 
   constructor(options: SharpImageProcessorOptions = {}) {
     this.timeoutSeconds = options.timeoutSeconds ?? 30;
+    this.maxKeptPixels = options.maxKeptPixels ?? MAX_KEPT_PIXELS;
     this.gate = new DecodeGate(options.maxConcurrent ?? availableParallelism(), options.maxWaiting ?? 64);
   }
 
   async inspect(bytes: Uint8Array, options: InspectOptions): Promise<ImageInfo> {
     const { maxPixels, signal } = options;
     requirePositiveInteger('maxPixels', maxPixels);
-    return this.run(signal, async () => (await this.verify(bytes, maxPixels, null, false, signal)).info);
+    return this.run(signal, async () => (await this.verify(bytes, maxPixels, null, null, signal)).info);
   }
 
   async process(bytes: Uint8Array, options: ProcessOptions): Promise<ProcessedImage> {
@@ -89,7 +101,7 @@ export class SharpImageProcessor implements ImageProcessor {
       requirePositiveInteger(`height of variant ${spec.name}`, spec.height);
     }
     return this.run(signal, async () => {
-      const verified = await this.verify(bytes, maxPixels, maxFrames, true, signal);
+      const verified = await this.verify(bytes, maxPixels, maxFrames, variants, signal);
       // First, as malformed structure found while stripping refuses the image.
       const original = await this.servedOriginal(bytes, verified);
       signal?.throwIfAborted();
@@ -111,14 +123,14 @@ export class SharpImageProcessor implements ImageProcessor {
 
   /**
    * Checks the header against the limits, then decodes every pixel. `maxFrames` is null for `inspect`,
-   * which verifies the first frame only: the one whose size it reports. With `withThumbnail`, a still
-   * image's decode also makes the placeholder's thumbnail, so the file is not decoded again for it.
+   * which verifies the first frame only: the one whose size it reports. With `variants` (`process`),
+   * a still image's decode also keeps what they and the placeholder are made from (see `kept`).
    */
   private async verify(
     bytes: Uint8Array,
     maxPixels: number,
     maxFrames: number | null,
-    withThumbnail: boolean,
+    variants: readonly VariantSpec[] | null,
     signal: AbortSignal | undefined,
   ): Promise<Verified> {
     const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -159,15 +171,26 @@ export class SharpImageProcessor implements ImageProcessor {
       }
     }
 
+    // Browsers apply the EXIF orientation, so report the size the image is shown at.
+    const shown = metadata.autoOrient ?? { width, height };
     signal?.throwIfAborted();
-    let thumbnail: Thumbnail | null = null;
+    let kept: Verified['kept'] = null;
     try {
       // Shrinking reads every pixel, so corrupt or truncated data fails here, without allocating a
       // canvas the size of the image (a JPEG's shrink-on-load still entropy-decodes every block;
       // fastShrinkOnLoad: false keeps WebP's scale-on-load off). A still image's shrink goes to the
-      // placeholder's size instead of one pixel: the same decode then makes the placeholder too.
-      if (withThumbnail && !allFrames) {
-        thumbnail = await thumbnailOf(open(), false);
+      // size its variants and placeholder need instead of one pixel: decoding is most of the work
+      // of a job, and this one decode then serves all of them.
+      const keptSize = variants && !allFrames ? keptDecodeSize(shown, variants, PLACEHOLDER_SIDE, this.maxKeptPixels) : null;
+      if (keptSize) {
+        const upright = await open()
+          .rotate()
+          .resize({ ...keptSize, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: false })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        kept = { upright };
+      } else if (variants && !allFrames) {
+        kept = { thumbnail: await thumbnailOf(open(), false) };
       } else {
         await sharp(input, { ...options, pages: allFrames ? -1 : 1 })
           .timeout({ seconds: this.timeoutSeconds })
@@ -178,9 +201,7 @@ export class SharpImageProcessor implements ImageProcessor {
     } catch (error) {
       throw refusal(error);
     }
-    // Browsers apply the EXIF orientation, so report the size the image is shown at.
-    const shown = metadata.autoOrient ?? { width, height };
-    return { info: { type, width: shown.width, height: shown.height }, metadata, open, thumbnail };
+    return { info: { type, width: shown.width, height: shown.height }, metadata, open, kept };
   }
 
   /**
@@ -188,8 +209,9 @@ export class SharpImageProcessor implements ImageProcessor {
    * image of their first frame (`pages: 1`). No metadata is copied: sharp writes none unless asked
    * (keepMetadata/withMetadata, never called here), and converts colours to untagged sRGB.
    */
-  private async variant({ open }: Verified, spec: VariantSpec): Promise<ProcessedVariant> {
-    let image = open().rotate().resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
+  private async variant({ open, kept }: Verified, spec: VariantSpec): Promise<ProcessedVariant> {
+    const upright = kept && 'upright' in kept ? this.opened(kept.upright) : open().rotate();
+    let image = upright.resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
     // JPEG has no alpha: transparent areas become white rather than libvips' default black.
     if (spec.format === 'jpeg') image = image.flatten({ background: '#ffffff' });
     try {
@@ -201,9 +223,9 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 
   /** The dominant colour of a small auto-oriented thumbnail of the first frame, transparency shown on white. */
-  private async placeholder({ open, thumbnail: made }: Verified): Promise<string> {
+  private async placeholder({ open, kept }: Verified): Promise<string> {
     try {
-      const thumbnail = made ?? (await thumbnailOf(open(), true));
+      const thumbnail = !kept ? await thumbnailOf(open(), true) : 'thumbnail' in kept ? kept.thumbnail : await thumbnailOf(this.opened(kept.upright), true);
       // stats() describes a pipeline's input, so the thumbnail is measured as an image of its own.
       const { width, height, channels } = thumbnail.info;
       const { dominant } = await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
@@ -211,6 +233,11 @@ export class SharpImageProcessor implements ImageProcessor {
     } catch (error) {
       throw refusal(error);
     }
+  }
+
+  /** Kept pixels as a pipeline's input; they carry no orientation, so `rotate()` leaves them as they are. */
+  private opened({ data, info }: RawImage): Sharp {
+    return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).timeout({ seconds: this.timeoutSeconds });
   }
 
   /**
@@ -231,7 +258,7 @@ export class SharpImageProcessor implements ImageProcessor {
 }
 
 /** The placeholder's thumbnail; `fastShrinkOnLoad: false` when its decode must read every pixel. */
-async function thumbnailOf(image: Sharp, fastShrinkOnLoad: boolean): Promise<Thumbnail> {
+async function thumbnailOf(image: Sharp, fastShrinkOnLoad: boolean): Promise<RawImage> {
   return image
     .rotate()
     .resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside', fastShrinkOnLoad })
