@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './config/config.js';
 import { runSweep, startServer } from './start-server.js';
 import { startWorker } from './start-worker.js';
+import { growHeapForImageJobs } from './heap-for-image-jobs.js';
 import { runDoctorCommand, runMigrate, runSetupBucket } from './cli-commands.js';
 
 const HELP = `Usage: direct-upload <command>
@@ -46,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve' || command === 'worker') {
     const env = values['no-worker'] ? { ...process.env, WORKERS: '0' } : process.env;
     const running = command === 'serve' ? await startServer(env) : await startWorker(env);
+    // A setting of the whole process, so it is made here, where the process is ours, not by the start functions.
+    if (command === 'worker' || running.config.processing.workers > 0) growHeapForImageJobs();
     const stop = async () => {
       await running.close();
       process.exit(0);

@@ -7,7 +7,6 @@ import { deriveKey, loadSecretKey } from './config/secret-key.js';
 import { AnonymousCookieAuthorizer } from './adapters/cookie/anonymous-cookie-authorizer.js';
 import { JwtAuthorizer } from './adapters/jwt/jwt-authorizer.js';
 import { SharpImageProcessor } from './adapters/sharp/sharp-image-processor.js';
-import { growHeapForImageJobs } from './heap-for-image-jobs.js';
 import { jobsAtOnce, openJobRunner, openMetadataStore, openRateLimiters, openStorage } from './adapters-from-config.js';
 import { anonymousAuthentication, bearerAuthentication } from './http/authenticate.js';
 import { buildApp } from './http/app.js';
@@ -80,7 +79,6 @@ export async function startServer(env: Env): Promise<RunningServer> {
     closer.add(() => limiters.close());
     const jobs = openJobRunner(config, jobsAtOnce(config.processing.workers), warn);
     closer.add(() => jobs.stop());
-    if (config.processing.workers > 0) growHeapForImageJobs();
     const useCases = {
       metadata,
       storage: parts.storage,

@@ -8,7 +8,6 @@ import { jobsAtOnce, openJobRunner, openMetadataStore, openStorage } from './ada
 import { startSweeper } from './sweeper.js';
 import { nodeSha256Base64 } from './node-sha256.js';
 import { policyOf } from './start-server.js';
-import { growHeapForImageJobs } from './heap-for-image-jobs.js';
 
 export interface RunningWorker {
   config: Readonly<Config>;
@@ -23,7 +22,6 @@ export async function startWorker(env: Env): Promise<RunningWorker> {
       'DATABASE_URL: a separate worker takes its jobs from PostgreSQL (postgres://...); with SQLite, `serve` runs the jobs itself',
     ]);
   }
-  growHeapForImageJobs();
   const log = pino({ level: config.logLevel });
   const warn = (details: object, message: string) => log.warn(details, message);
   const secret = await loadSecretKey(config.secretKey, config.dataDir);
