@@ -45,7 +45,7 @@ const SETTINGS = {
   presign: { rounds: QUICK ? 3 : 5, connections: 50, durationSeconds: QUICK ? 1 : 3, warmupSeconds: 1, prewarmSeconds: QUICK ? 1 : 3, processes: QUICK ? 1 : 2 },
   cpu: { rounds: QUICK ? 1 : 3, uploads2: QUICK ? 3 : 20, uploads20: QUICK ? 2 : 10, warmupUploads: QUICK ? 20 : 1500, warmupLanes: 16 },
   latency: { rounds: QUICK ? 1 : 3, connections: 200, createSeconds: QUICK ? 1 : 3, warmupSeconds: 1, completesPerRound: QUICK ? 400 : 800 },
-  overhead: { rounds: QUICK ? 1 : 5, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK },
+  overhead: { rounds: QUICK ? 1 : 7, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK },
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
