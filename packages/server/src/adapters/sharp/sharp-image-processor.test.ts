@@ -319,6 +319,18 @@ describe('SharpImageProcessor.process', () => {
         'a 16-bit PNG': new Uint8Array(await sharp(png).toColourspace('rgb16').png().toBuffer()),
         'a half-transparent PNG': new Uint8Array(await scene(900, 600, 4)),
       };
+      // Each source is what its name says, so that each path of the conversion is covered.
+      const described = async (bytes: Uint8Array) => {
+        const { orientation, icc, space, depth, hasAlpha } = await sharp(bytes).metadata();
+        return { orientation, icc: icc !== undefined, space, depth, hasAlpha };
+      };
+      expect(await Promise.all(Object.values(sources).map(described))).toEqual([
+        { orientation: 6, icc: false, space: 'srgb', depth: 'uchar', hasAlpha: false },
+        { orientation: undefined, icc: true, space: 'srgb', depth: 'uchar', hasAlpha: false },
+        { orientation: undefined, icc: false, space: 'cmyk', depth: 'uchar', hasAlpha: false },
+        { orientation: undefined, icc: false, space: 'rgb16', depth: 'ushort', hasAlpha: false },
+        { orientation: undefined, icc: false, space: 'srgb', depth: 'uchar', hasAlpha: true },
+      ]);
       for (const [name, bytes] of Object.entries(sources)) {
         const { variants } = await process(bytes, { variants: SPECS });
         // Measured 0.0-1.3 per channel value: resampling twice, and the JPEG variant's own loss.
