@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
-import { keptDecodeSize } from '../packages/server/src/adapters/sharp/decode-size.js';
+import { keptDecodeSize, PLACEHOLDER_SIDE } from '../packages/server/src/adapters/sharp/decode-size.js';
 import { loadConfig } from '../packages/server/src/config/config.js';
 
 /*
@@ -48,7 +48,7 @@ function encode(image: Sharp, format: string): Sharp {
 async function processOne(file: string): Promise<void> {
   const input = await readFile(file);
   const metadata = await sharp(input, options).metadata();
-  const size = keptDecodeSize(metadata.autoOrient ?? { width: metadata.width!, height: metadata.height! }, variants, 32);
+  const size = keptDecodeSize(metadata.autoOrient ?? { width: metadata.width!, height: metadata.height! }, variants, PLACEHOLDER_SIDE);
   if (!size) throw new Error(`${file}: the variants need more pixels than the worker keeps; this script does not do the worker's other way`);
   const kept = await sharp(input, options)
     .rotate()
@@ -56,7 +56,7 @@ async function processOne(file: string): Promise<void> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: kept.info.width, height: kept.info.height, channels: kept.info.channels } };
-  const thumbnail = await sharp(kept.data, raw).resize(32, 32, { fit: 'inside' }).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
+  const thumbnail = await sharp(kept.data, raw).resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside' }).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = thumbnail.info;
   await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
   for (const spec of variants) {

@@ -27,6 +27,7 @@ import {
 import { fixed, int, markdownTable, pct } from './lib/table.js';
 import { ECHO_SATURATED, presignThroughput, type PresignReport, type PresignSummary } from './presign-throughput.js';
 import { overheadRows, workerOverhead, type OverheadReport } from './worker-overhead.js';
+import { loadConfig } from '../packages/server/src/config/config.js';
 
 /*
  * Needs a build (`npm run build`): the API under test is packages/server/dist/cli.js, as deployed.
@@ -45,7 +46,8 @@ const SETTINGS = {
   presign: { rounds: QUICK ? 3 : 5, connections: 50, durationSeconds: QUICK ? 1 : 3, warmupSeconds: 1, prewarmSeconds: QUICK ? 1 : 3, processes: QUICK ? 1 : 2 },
   cpu: { rounds: QUICK ? 1 : 3, uploads2: QUICK ? 3 : 20, uploads20: QUICK ? 2 : 10, warmupUploads: QUICK ? 20 : 1500, warmupLanes: 16 },
   latency: { rounds: QUICK ? 1 : 3, connections: 200, createSeconds: QUICK ? 1 : 3, warmupSeconds: 1, completesPerRound: QUICK ? 400 : 800 },
-  overhead: { rounds: QUICK ? 1 : 7, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK },
+  // WORKERS' default read here, before the benchmark pins itself to one core (see OverheadSettings.workers).
+  overhead: { rounds: QUICK ? 1 : 7, images: QUICK ? 4 : 10, photos: 3, warmup: !QUICK, workers: loadConfig({}).processing.workers },
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -10,7 +10,6 @@ import { createDatabase, postgresAnswers, POSTGRES_URL, type BenchDatabase } fro
 import { baseEnv, waitForOutput, type Child } from './lib/processes.js';
 import { watchProcessing } from './lib/processing-window.js';
 import { apiEnv, CLI, JWT_SECRET, ROOT, s3Env, SERVER_CPU, startApi, startS3, type Running } from './lib/servers.js';
-import { loadConfig } from '../packages/server/src/config/config.js';
 import { median } from './lib/stats.js';
 import { fixed, int } from './lib/table.js';
 
@@ -22,6 +21,12 @@ export interface OverheadSettings {
   photos: number;
   /** One unmeasured run of the bare script on 2 images first (the worker always processes 2 unmeasured uploads after it starts). */
   warmup: boolean;
+  /**
+   * Jobs at once (WORKERS for both sides): what the worker runs by default on this machine, read
+   * before anything is pinned. Pinned to one core it would see one core and run one, while memory is
+   * to be measured at the default.
+   */
+  workers: number;
 }
 
 /** One side of a round. */
@@ -74,11 +79,6 @@ const RSS_TARGET = 512 * MiB;
  * CPU while the bare script has it all.
  */
 const PROCESSING_CPUS = String(SERVER_CPU);
-/**
- * Jobs at once: what the worker runs by default on this machine (WORKERS unset, read here, unpinned).
- * Pinned to one core it would see one core and run one, while memory is to be measured at the default.
- */
-const DEFAULT_WORKERS = loadConfig({}).processing.workers;
 /** The worker's lease, set explicitly (it is the default) because the first claim is read back from it. */
 const LEASE_SECONDS = 120;
 /** Bounds: a child lives at most this long; one side of a round may take at most this long. */
@@ -241,12 +241,12 @@ export async function workerOverhead(
     const env = { ...s3Env(started.s3), DATABASE_URL: db.url };
     api = await startApi('api-overhead', apiEnv(env));
     // The worker's configuration is the default but for what the benchmark needs (object store, database,
-    // quiet sweeper, the lease it reads back) and WORKERS, set to the default of this machine (see DEFAULT_WORKERS).
+    // quiet sweeper, the lease it reads back) and WORKERS, set to the default of this machine (settings.workers).
     const workerEnv = {
       ...baseEnv(),
       ...apiEnv(env),
       PROCESSING_LEASE_SECONDS: String(LEASE_SECONDS),
-      WORKERS: String(DEFAULT_WORKERS),
+      WORKERS: String(settings.workers),
       LOG_LEVEL: 'info',
     };
     const setup: Setup = { api, s3rver, db, workerEnv, photos };
@@ -294,7 +294,7 @@ export async function workerOverhead(
       settings,
       photos: photos.map((p) => ({ bytes: p.bytes.length, width: p.width, height: p.height, orientation: p.orientation })),
       pinning:
-        `worker and bare script on CPU ${PROCESSING_CPUS} (taskset), ${DEFAULT_WORKERS} jobs at once (this machine's default); ` +
+        `worker and bare script on CPU ${PROCESSING_CPUS} (taskset), ${settings.workers} jobs at once (this machine's default); ` +
         'the API (idle while the worker runs) on CPU 0; s3rver and the benchmark on CPU 1; PostgreSQL unpinned',
       rounds,
     };

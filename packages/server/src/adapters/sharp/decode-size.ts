@@ -13,6 +13,9 @@ export interface Size {
  */
 export const MAX_KEPT_PIXELS = 8 * 1024 * 1024;
 
+/** Side of the box the placeholder's thumbnail fits in: enough for a stable dominant colour. */
+export const PLACEHOLDER_SIDE = 32;
+
 /**
  * The smallest upright size, in the image's proportions, from which each variant comes out as if
  * made from the whole image (scaled down, never up) and the placeholder's `placeholderSide` box can

@@ -14,7 +14,7 @@ import {
   type VariantSpec,
 } from '@direct-upload/core';
 import { DecodeGate } from './decode-gate.js';
-import { keptDecodeSize, MAX_KEPT_PIXELS } from './decode-size.js';
+import { keptDecodeSize, MAX_KEPT_PIXELS, PLACEHOLDER_SIDE } from './decode-size.js';
 import { stripMetadata } from './strip-metadata.js';
 
 /**
@@ -46,9 +46,6 @@ export interface SharpImageProcessorOptions {
   maxKeptPixels?: number;
 }
 
-/** Side of the box the placeholder's thumbnail fits in: enough for a stable dominant colour. */
-const PLACEHOLDER_SIDE = 32;
-
 const CONTENT_TYPES: Record<VariantFormat, string> = {
   webp: 'image/webp',
   jpeg: 'image/jpeg',
@@ -56,7 +53,7 @@ const CONTENT_TYPES: Record<VariantFormat, string> = {
   png: 'image/png',
 };
 
-/** Decoded pixels: a copy of the first frame, auto-oriented. */
+/** Decoded pixels of the first frame, auto-oriented. */
 interface RawImage {
   data: Buffer;
   info: OutputInfo;
@@ -68,11 +65,13 @@ interface Verified {
   metadata: Metadata;
   open: () => Sharp;
   /**
-   * What the decode of every pixel kept, so that the file is not decoded again (a still image in
-   * `process`): the first frame upright at the size every variant and the placeholder need, or, when
-   * that would be too large to hold, only the placeholder's thumbnail (transparency shown on white).
+   * The first frame, upright, as a pipeline's input: for a still image in `process`, the pixels the
+   * decode of every pixel kept at the size every variant and the placeholder need; otherwise (too
+   * many to keep, or an animation) the file decoded again.
    */
-  kept: { upright: RawImage } | { thumbnail: RawImage } | null;
+  upright: () => Sharp;
+  /** The placeholder's thumbnail when that decode made it instead (a still image whose pixels were too many to keep). */
+  thumbnail: RawImage | null;
 }
 
 export class SharpImageProcessor implements ImageProcessor {
@@ -174,23 +173,26 @@ export class SharpImageProcessor implements ImageProcessor {
     // Browsers apply the EXIF orientation, so report the size the image is shown at.
     const shown = metadata.autoOrient ?? { width, height };
     signal?.throwIfAborted();
-    let kept: Verified['kept'] = null;
+    let upright = () => open().rotate();
+    let thumbnail: RawImage | null = null;
     try {
       // Shrinking reads every pixel, so corrupt or truncated data fails here, without allocating a
       // canvas the size of the image (a JPEG's shrink-on-load still entropy-decodes every block;
       // fastShrinkOnLoad: false keeps WebP's scale-on-load off). A still image's shrink goes to the
       // size its variants and placeholder need instead of one pixel: decoding is most of the work
       // of a job, and this one decode then serves all of them.
-      const keptSize = variants && !allFrames ? keptDecodeSize(shown, variants, PLACEHOLDER_SIDE, this.maxKeptPixels) : null;
-      if (keptSize) {
-        const upright = await open()
-          .rotate()
-          .resize({ ...keptSize, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: false })
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        kept = { upright };
-      } else if (variants && !allFrames) {
-        kept = { thumbnail: await thumbnailOf(open(), false) };
+      if (variants && !allFrames) {
+        const size = keptDecodeSize(shown, variants, PLACEHOLDER_SIDE, this.maxKeptPixels);
+        if (size) {
+          const kept = await open()
+            .rotate()
+            .resize({ ...size, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: false })
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          upright = () => this.opened(kept);
+        } else {
+          thumbnail = await thumbnailOf(upright(), false);
+        }
       } else {
         await sharp(input, { ...options, pages: allFrames ? -1 : 1 })
           .timeout({ seconds: this.timeoutSeconds })
@@ -201,7 +203,7 @@ export class SharpImageProcessor implements ImageProcessor {
     } catch (error) {
       throw refusal(error);
     }
-    return { info: { type, width: shown.width, height: shown.height }, metadata, open, kept };
+    return { info: { type, width: shown.width, height: shown.height }, metadata, open, upright, thumbnail };
   }
 
   /**
@@ -209,9 +211,8 @@ export class SharpImageProcessor implements ImageProcessor {
    * image of their first frame (`pages: 1`). No metadata is copied: sharp writes none unless asked
    * (keepMetadata/withMetadata, never called here), and converts colours to untagged sRGB.
    */
-  private async variant({ open, kept }: Verified, spec: VariantSpec): Promise<ProcessedVariant> {
-    const upright = kept && 'upright' in kept ? this.opened(kept.upright) : open().rotate();
-    let image = upright.resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
+  private async variant({ upright }: Verified, spec: VariantSpec): Promise<ProcessedVariant> {
+    let image = upright().resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: true });
     // JPEG has no alpha: transparent areas become white rather than libvips' default black.
     if (spec.format === 'jpeg') image = image.flatten({ background: '#ffffff' });
     try {
@@ -223,9 +224,9 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 
   /** The dominant colour of a small auto-oriented thumbnail of the first frame, transparency shown on white. */
-  private async placeholder({ open, kept }: Verified): Promise<string> {
+  private async placeholder({ upright, thumbnail: made }: Verified): Promise<string> {
     try {
-      const thumbnail = !kept ? await thumbnailOf(open(), true) : 'thumbnail' in kept ? kept.thumbnail : await thumbnailOf(this.opened(kept.upright), true);
+      const thumbnail = made ?? (await thumbnailOf(upright(), true));
       // stats() describes a pipeline's input, so the thumbnail is measured as an image of its own.
       const { width, height, channels } = thumbnail.info;
       const { dominant } = await sharp(thumbnail.data, { raw: { width, height, channels } }).stats();
@@ -235,7 +236,7 @@ export class SharpImageProcessor implements ImageProcessor {
     }
   }
 
-  /** Kept pixels as a pipeline's input; they carry no orientation, so `rotate()` leaves them as they are. */
+  /** Kept pixels as a pipeline's input (already upright). */
   private opened({ data, info }: RawImage): Sharp {
     return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).timeout({ seconds: this.timeoutSeconds });
   }
@@ -257,10 +258,9 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 }
 
-/** The placeholder's thumbnail; `fastShrinkOnLoad: false` when its decode must read every pixel. */
-async function thumbnailOf(image: Sharp, fastShrinkOnLoad: boolean): Promise<RawImage> {
-  return image
-    .rotate()
+/** The placeholder's thumbnail of an upright first frame; `fastShrinkOnLoad: false` when its decode must read every pixel. */
+async function thumbnailOf(upright: Sharp, fastShrinkOnLoad: boolean): Promise<RawImage> {
+  return upright
     .resize(PLACEHOLDER_SIDE, PLACEHOLDER_SIDE, { fit: 'inside', fastShrinkOnLoad })
     .flatten({ background: '#ffffff' })
     .raw()
