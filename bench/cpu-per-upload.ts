@@ -75,6 +75,12 @@ export interface CpuCaseReport {
   rounds: CpuRound[];
 }
 
+/** A target at or under the floor (two bare echo requests ÷ 2-hop) cannot be met in that run, whatever the API does between them. */
+export function cpuVerdict(c: Pick<CpuCaseReport, 'pass' | 'target' | 'floorRatio'>): string {
+  const verdict = c.pass ? 'PASS' : 'MISS';
+  return c.floorRatio !== null && c.floorRatio >= c.target ? `${verdict} (the target is under this run's floor)` : verdict;
+}
+
 export interface CpuReport {
   mode: 'postgres-worker' | 'sqlite-no-worker';
   note: string;

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { concurrentLatency, type LatencyReport } from './concurrent-latency.js';
-import { cpuPerUpload, type CpuCaseReport, type CpuReport } from './cpu-per-upload.js';
+import { cpuPerUpload, cpuVerdict, type CpuReport } from './cpu-per-upload.js';
 import { jpegOfSize, smallPng } from './lib/images.js';
 import { watchMachine } from './lib/machine.js';
 import { createDatabase, postgresAnswers, POSTGRES_URL, type BenchDatabase } from './lib/postgres.js';
@@ -188,12 +188,6 @@ async function main(): Promise<void> {
 function presignVerdict(s: PresignSummary): string {
   const verdict = s.ratio >= PRESIGN_TARGET && s.cpuRatio >= PRESIGN_TARGET ? 'PASS' : 'MISS';
   return s.echoSaturated ? verdict : `${verdict} (echo under ${pct(ECHO_SATURATED)} busy: read the CPU ratio)`;
-}
-
-/** A target at or under the floor (two bare echo requests ÷ 2-hop) cannot be met in that run, whatever the API does between them. */
-function cpuVerdict(c: CpuCaseReport): string {
-  const verdict = c.pass ? 'PASS' : 'MISS';
-  return c.floorRatio !== null && c.floorRatio >= c.target ? `${verdict} (the target is under this run's floor)` : verdict;
 }
 
 function renderTable(presign: PresignReport | null, cpu: CpuReport | null, latency: LatencyReport | null, moreRows: string[][] = []): string {
