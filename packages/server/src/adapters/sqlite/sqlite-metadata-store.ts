@@ -9,7 +9,7 @@ import { migrateToLatest } from '../kysely/migrations.js';
 import { toRow } from '../kysely/upload-row.js';
 import { sqliteErrors } from './sqlite-errors.js';
 import { StatementCache } from './statement-cache.js';
-import { TurnBatch, type ItemOutcome } from './turn-batch.js';
+import { TurnBatch, type ItemOutcome } from '../../turn-batch.js';
 import { UPLOAD_COLUMN_LIST, UPLOAD_COLUMNS, uploadRowValues, type Database, type NewUploadRow, type UploadRow } from '../kysely/uploads-table.js';
 
 export interface SqliteOptions {

@@ -1,9 +1,10 @@
 // Collects the calls of one event-loop turn and runs them together, each caller getting its own outcome.
 
 /*
- * SQLite commits are the cost of an insert (a WAL append each), and every commit blocks the event
- * loop. Requests that arrive in the same turn (one poll of the sockets) are written in one
- * transaction instead, and each reply goes out only after that transaction committed.
+ * Used where work done for many requests at once costs less than the same work done for each in
+ * turn: SQLite writes the requests of one turn (one poll of the sockets) in one transaction, each
+ * reply going out only after it committed (SqliteMetadataStore); the create route starts its
+ * handlers of one turn together (turn-gate.ts).
  */
 
 /** The outcome of one item: its value, or the error that item alone met. */
