@@ -11,7 +11,7 @@
 export type ItemOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 export interface TurnBatchOptions<I, O> {
-  /** Runs a batch; throwing fails every item of it (the whole transaction rolled back). */
+  /** Runs a batch; throwing fails every item of it (on SQLite, the whole transaction rolled back). */
   run(items: I[]): Array<ItemOutcome<O>>;
   /** When false, the batch waits for a later turn (e.g. another transaction holds the connection). */
   ready?(): boolean;
