@@ -1,21 +1,23 @@
-// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and part b's upload cycle.
+// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and part b's upload cycle, and its bytes allocated per create.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { complete, createUpload, transfer } from './lib/api-client.js';
+import { allocationBuckets } from './lib/allocation-profile.js';
 import { profileBuckets } from './lib/cpu-profile.js';
 import { jpegOfSize, smallPng } from './lib/images.js';
 import { signToken } from './lib/jwt.js';
 import { runLoad } from './lib/load-runner.js';
 import { createDatabase, postgresAnswers, type BenchDatabase } from './lib/postgres.js';
-import { baseEnv, freePort, startNode, stopAll, waitForHttp } from './lib/processes.js';
-import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, s3Env, SERVER_CPU, startS3, startWorker, tempDir } from './lib/servers.js';
+import { baseEnv, freePort, startNode, stopAll, waitForHttp, waitForOutput, type Child } from './lib/processes.js';
+import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, ROOT, s3Env, SERVER_CPU, startS3, startWorker, tempDir, type S3Endpoint } from './lib/servers.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { CREATE_BODY } from './presign-throughput.js';
 
 /*
  * Not part of `npm run bench` (a profiler changes what it measures); run it to see what limits the
  * figures: `node --import tsx bench/profile.ts` after `npm run build`. Shares are of the API's busy
- * main-thread time, by the library running (node:crypto under jose counts as jose, and so on).
+ * main-thread time, by the library running (node:crypto under jose counts as jose, and so on); the
+ * bytes allocated per request are sampled with V8's heap profiler (allocation-sampler.ts).
  */
 
 async function profiledApi(name: string, env: Record<string, string>) {
@@ -39,6 +41,33 @@ async function profiledApi(name: string, env: Record<string, string>) {
   };
 }
 
+const SAMPLER = join(ROOT, 'bench/lib/allocation-sampler.ts');
+
+/**
+ * Bytes a server allocates per request at saturation, by library: part (a)'s load, sampled between
+ * two signals to the server (allocation-sampler.ts), so that start-up and warm-up do not count.
+ */
+async function allocationsPerRequest(server: 'echo' | 'api', s3: S3Endpoint) {
+  const file = join(tempDir('du-bench-alloc-'), 'allocations.heapprofile');
+  const port = await freePort();
+  const preload = ['--import', 'tsx', '--import', SAMPLER];
+  const env = { ...baseEnv(), ...(server === 'api' ? apiEnv(s3Env(s3)) : {}), PORT: String(port), ALLOCATION_PROFILE_FILE: file };
+  const args = server === 'api' ? [...preload, CLI, 'serve', '--no-worker'] : [...preload, join(ROOT, 'bench/echo-server.ts')];
+  const child: Child = await startNode(`${server}-allocations`, SERVER_CPU, args, env);
+  const url = `http://127.0.0.1:${port}`;
+  if (server === 'api') await waitForHttp(child, `${url}/healthz`);
+  else await waitForOutput(child, /listening http/);
+  const load = { kind: 'post' as const, url: `${url}/api/uploads`, connections: 50, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 };
+  await runLoad({ ...load, duration: 2 });
+  process.kill(child.pid, 'SIGUSR2');
+  const measured = await runLoad({ ...load, duration: 4 });
+  process.kill(child.pid, 'SIGUSR2');
+  await waitForOutput(child, /ALLOCATION_PROFILE_WRITTEN/);
+  await child.stop();
+  const { bytes, buckets } = allocationBuckets(file);
+  return { bytesPerRequest: bytes / measured.ok2xx, buckets };
+}
+
 const print = (title: string, result: { busyMs: number; buckets: Array<[string, number]> }, per: string) => {
   console.log(`\n${title} (${fixed(result.busyMs, 0)} ms busy, ${per})`);
   console.log(markdownTable(['part of the stack', 'share of busy CPU'], result.buckets.filter(([, share]) => share >= 0.5).map(([k, v]) => [k, `${fixed(v, 1)}%`])));
@@ -55,7 +84,17 @@ async function main(): Promise<void> {
   const load = await runLoad({ kind: 'post', url: `${saturated.url}/api/uploads`, connections: 50, duration: 5, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 });
   print('POST /api/uploads at saturation, SQLite + S3', await saturated.finish(since), `${Math.round(load.ok2xx)} creates`);
 
-  // 2. The direct client cycle one upload at a time, as in benchmark (b): with PostgreSQL, a separate
+  // 2. Bytes allocated per request at saturation: a create against the echo's request (the young
+  // generation's collections, and the memory traffic, grow with them).
+  const echoAllocations = await allocationsPerRequest('echo', s3);
+  const apiAllocations = await allocationsPerRequest('api', s3);
+  console.log(
+    `\nBytes allocated per request at saturation (sampled): POST /api/uploads ${fixed(apiAllocations.bytesPerRequest / 1024, 1)} KiB, ` +
+      `the echo ${fixed(echoAllocations.bytesPerRequest / 1024, 1)} KiB; the create's by library:`,
+  );
+  console.log(markdownTable(['allocated by', 'share of bytes'], apiAllocations.buckets.filter(([, share]) => share >= 1).map(([k, v]) => [k, `${fixed(v, 1)}%`])));
+
+  // 3. The direct client cycle one upload at a time, as in benchmark (b): with PostgreSQL, a separate
   // worker processes each upload and `complete` waits for it (COMPLETE_WAIT_MS at its default);
   // without, `complete` is the hand-off.
   let db: BenchDatabase | null = null;

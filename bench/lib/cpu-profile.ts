@@ -14,7 +14,7 @@ interface Profile {
 }
 
 /** Which part of the stack a frame belongs to; null for frames that tell nothing (node internals, anonymous). */
-function bucketOf(url: string): string | null {
+export function bucketOf(url: string): string | null {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg) {
     if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/')) return 'AWS SDK (presign, HeadObject)';
