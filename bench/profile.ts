@@ -1,4 +1,4 @@
-// Where the API's CPU goes: V8 CPU profiles of the built API, under saturated creates and part b's upload cycle, and its bytes allocated per create.
+// Where the API's CPU goes: V8 CPU profiles of the built API (saturated creates, part b's upload cycle) and its bytes per create.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { complete, createUpload, transfer } from './lib/api-client.js';
@@ -8,7 +8,7 @@ import { jpegOfSize, smallPng } from './lib/images.js';
 import { signToken } from './lib/jwt.js';
 import { runLoad } from './lib/load-runner.js';
 import { createDatabase, postgresAnswers, type BenchDatabase } from './lib/postgres.js';
-import { baseEnv, freePort, startNode, stopAll, waitForHttp, waitForOutput, type Child } from './lib/processes.js';
+import { baseEnv, freePort, startNode, stopAll, waitForHttp, waitForOutput } from './lib/processes.js';
 import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, ROOT, s3Env, SERVER_CPU, startS3, startWorker, tempDir, type S3Endpoint } from './lib/servers.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { CREATE_BODY } from './presign-throughput.js';
@@ -53,7 +53,7 @@ async function allocationsPerRequest(server: 'echo' | 'api', s3: S3Endpoint) {
   const preload = ['--import', 'tsx', '--import', SAMPLER];
   const env = { ...baseEnv(), ...(server === 'api' ? apiEnv(s3Env(s3)) : {}), PORT: String(port), ALLOCATION_PROFILE_FILE: file };
   const args = server === 'api' ? [...preload, CLI, 'serve', '--no-worker'] : [...preload, join(ROOT, 'bench/echo-server.ts')];
-  const child: Child = await startNode(`${server}-allocations`, SERVER_CPU, args, env);
+  const child = await startNode(`${server}-allocations`, SERVER_CPU, args, env);
   const url = `http://127.0.0.1:${port}`;
   if (server === 'api') await waitForHttp(child, `${url}/healthz`);
   else await waitForOutput(child, /listening http/);
