@@ -9,7 +9,7 @@ import { signToken } from './lib/jwt.js';
 import { runLoad } from './lib/load-runner.js';
 import { createDatabase, postgresAnswers, type BenchDatabase } from './lib/postgres.js';
 import { baseEnv, freePort, startNode, stopAll, waitForHttp, waitForOutput } from './lib/processes.js';
-import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, ROOT, s3Env, SERVER_CPU, startS3, startWorker, tempDir, type S3Endpoint } from './lib/servers.js';
+import { apiEnv, CLI, JWT_SECRET, removeTempDirs, requireBuild, ROOT, s3Env, SERVER_CPU, startApi, startEcho, startS3, startWorker, tempDir, type S3Endpoint } from './lib/servers.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { CREATE_BODY } from './presign-throughput.js';
 
@@ -49,14 +49,12 @@ const SAMPLER = join(ROOT, 'bench/lib/allocation-sampler.ts');
  */
 async function allocationsPerRequest(server: 'echo' | 'api', s3: S3Endpoint) {
   const file = join(tempDir('du-bench-alloc-'), 'allocations.heapprofile');
-  const port = await freePort();
-  const preload = ['--import', 'tsx', '--import', SAMPLER];
-  const env = { ...baseEnv(), ...(server === 'api' ? apiEnv(s3Env(s3)) : {}), PORT: String(port), ALLOCATION_PROFILE_FILE: file };
-  const args = server === 'api' ? [...preload, CLI, 'serve', '--no-worker'] : [...preload, join(ROOT, 'bench/echo-server.ts')];
-  const child = await startNode(`${server}-allocations`, SERVER_CPU, args, env);
-  const url = `http://127.0.0.1:${port}`;
-  if (server === 'api') await waitForHttp(child, `${url}/healthz`);
-  else await waitForOutput(child, /listening http/);
+  // The sampler is TypeScript: the API needs tsx's loader ahead of it too (the echo has it already).
+  const sampled = { ALLOCATION_PROFILE_FILE: file };
+  const { child, url } =
+    server === 'api'
+      ? await startApi('api-allocations', { ...apiEnv(s3Env(s3)), ...sampled }, ['--no-worker'], ['--import', 'tsx', '--import', SAMPLER])
+      : await startEcho(['--import', SAMPLER], sampled);
   const load = { kind: 'post' as const, url: `${url}/api/uploads`, connections: 50, warmupSeconds: 0, body: CREATE_BODY, jwtSecret: JWT_SECRET, maxSeconds: 20 };
   await runLoad({ ...load, duration: 2 });
   process.kill(child.pid, 'SIGUSR2');

@@ -1,6 +1,6 @@
 // Reads a V8 sampling heap profile and splits the bytes allocated by the library that allocated them.
 import { readFileSync } from 'node:fs';
-import { bucketOf } from './cpu-profile.js';
+import { bucketOf, frameBucket } from './cpu-profile.js';
 
 interface AllocationNode {
   callFrame: { functionName: string; url: string };
@@ -10,8 +10,7 @@ interface AllocationNode {
 
 /**
  * Bytes allocated in all, and the share of each bucket in percent: each allocation goes to the
- * innermost frame of a known library (as in profileBuckets), else to the allocating function's
- * node module or name.
+ * innermost frame of a known library (as in profileBuckets), else to frameBucket's of the allocating frame.
  */
 export function allocationBuckets(file: string): { bytes: number; buckets: Array<[string, number]> } {
   const head = (JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode }).head;
@@ -20,8 +19,7 @@ export function allocationBuckets(file: string): { bytes: number; buckets: Array
   const walk = (node: AllocationNode, known: string | null) => {
     const own = bucketOf(node.callFrame.url) ?? known;
     if (node.selfSize > 0) {
-      const url = node.callFrame.url;
-      const bucket = own ?? (url.startsWith('node:') ? `node: ${url.slice(5).replace(/^internal\//, '')}` : node.callFrame.functionName || 'other');
+      const bucket = own ?? frameBucket(node.callFrame.functionName, node.callFrame.url);
       totals.set(bucket, (totals.get(bucket) ?? 0) + node.selfSize);
       bytes += node.selfSize;
     }

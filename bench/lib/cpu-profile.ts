@@ -35,6 +35,12 @@ export function bucketOf(url: string): string | null {
   return null;
 }
 
+/** Where a frame of no known library goes: V8's own entries by name, node's modules by module, the rest to 'other'. */
+export function frameBucket(functionName: string, url: string): string {
+  if (functionName.startsWith('(')) return functionName;
+  return url.startsWith('node:') ? `node: ${url.slice(5).replace(/^internal\//, '')}` : 'other';
+}
+
 /**
  * Busy time by bucket, in percent: each sample goes to the innermost frame that belongs to a known
  * library (so node:crypto under jose counts as jose); samples with none go to the leaf's own name.
@@ -57,10 +63,7 @@ export function profileBuckets(file: string, fromMs = 0): { busyMs: number; buck
     if (name === '(idle)') continue;
     let bucket: string | null = null;
     for (let id: number | undefined = leaf.id; id !== undefined && bucket === null; id = parent.get(id)) bucket = bucketOf(byId.get(id)!.callFrame.url);
-    if (bucket === null) {
-      const url = leaf.callFrame.url;
-      bucket = name.startsWith('(') ? name : url.startsWith('node:') ? `node: ${url.slice(5).replace(/^internal\//, '')}` : 'other';
-    }
+    bucket ??= frameBucket(name, leaf.callFrame.url);
     totals.set(bucket, (totals.get(bucket) ?? 0) + weight);
     busy += weight;
   }

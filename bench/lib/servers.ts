@@ -88,10 +88,10 @@ export function apiEnv(extra: Record<string, string>): Record<string, string> {
   };
 }
 
-/** `direct-upload serve [flags]` on the server CPU; ready when /healthz answers. */
-export async function startApi(name: string, env: Record<string, string>, flags: string[] = ['--no-worker']): Promise<Running> {
+/** `direct-upload serve [flags]` on the server CPU (node started with `nodeArgs`); ready when /healthz answers. */
+export async function startApi(name: string, env: Record<string, string>, flags: string[] = ['--no-worker'], nodeArgs: string[] = []): Promise<Running> {
   const port = await freePort();
-  const child = await startNode(name, SERVER_CPU, [CLI, 'serve', ...flags], { ...baseEnv(), ...env, PORT: String(port) });
+  const child = await startNode(name, SERVER_CPU, [...nodeArgs, CLI, 'serve', ...flags], { ...baseEnv(), ...env, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(child, `${url}/healthz`);
   return { child, url };
@@ -104,8 +104,10 @@ export async function startWorker(env: Record<string, string>): Promise<Child> {
   return child;
 }
 
-export async function startEcho(): Promise<Running> {
-  const child = await startNode('echo', SERVER_CPU, tsx('echo-server.ts'), { ...baseEnv(), PORT: String(await freePort()) });
+/** The bare Fastify echo of part (a) on the server CPU, with node's `nodeArgs` (after tsx's loader) and `env` added. */
+export async function startEcho(nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Running> {
+  const args = ['--import', 'tsx', ...nodeArgs, join(BENCH, 'echo-server.ts')];
+  const child = await startNode('echo', SERVER_CPU, args, { ...baseEnv(), ...env, PORT: String(await freePort()) });
   const url = (await waitForOutput(child, /listening (http:\/\/\S+)/))[1]!;
   return { child, url };
 }
